@@ -1,0 +1,32 @@
+"""``python -m spacy_aioner convert``: manifest corpora -> DocBins + a report."""
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..corpora.docbin import convert_manifest, format_reports, write_reports
+from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest
+from ..tokenizer import blank_biomedical
+from . import app
+
+
+@app.command("convert")
+def convert_cli(
+    corpus_dir: Path = typer.Argument(..., help="Folder holding the manifest's corpus files", exists=True),
+    output_dir: Path = typer.Argument(..., help="Where train/*.spacy, dev.spacy and report.json go"),
+    manifest: Path = typer.Option(DEFAULT_MANIFEST, help="Manifest (list_train.txt format)", exists=True),
+    dev_file: str = typer.Option("BioRED_TrainDev.PubTator", help="File whose last documents form the dev set"),
+    dev_docs: int = typer.Option(100, help="How many of its last documents go to dev.spacy"),
+    max_docs: Optional[int] = typer.Option(None, help="Cap on training documents per manifest line"),
+    lenient: bool = typer.Option(False, help="Skip and count bad mentions instead of stopping"),
+):
+    """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
+    started = time.time()
+    reports = convert_manifest(
+        blank_biomedical(), load_manifest(manifest), corpus_dir, output_dir,
+        dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, lenient=lenient,
+    )
+    write_reports(reports, output_dir / "report.json")
+    typer.echo(format_reports(reports))
+    typer.echo(f"Converted {len(reports)} manifest lines in {time.time() - started:.1f}s -> {output_dir}")

@@ -1,0 +1,78 @@
+"""Convert the manifest's corpus files into ``.spacy`` DocBins (user data kept, so the
+task survives), with a fixed dev split and a per-file report."""
+import json
+from pathlib import Path
+from typing import Iterable, List, Optional, Union
+
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
+from .docs import build_docs
+from .manifest import ManifestEntry, read_corpus
+from .records import ConversionReport
+
+
+def save_docs(docs: Iterable[Doc], path: Union[str, Path]) -> int:
+    """Write `docs` to a DocBin at `path` with user data; return the count."""
+    docbin = DocBin(store_user_data=True)
+    for doc in docs:
+        docbin.add(doc)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    docbin.to_disk(path)
+    return len(docbin)
+
+
+def convert_manifest(
+    nlp: Language,
+    entries: List[ManifestEntry],
+    corpus_dir: Union[str, Path],
+    output_dir: Union[str, Path],
+    *,
+    dev_file: Optional[str] = None,
+    dev_docs: int = 0,
+    max_docs: Optional[int] = None,
+    lenient: bool = False,
+) -> List[ConversionReport]:
+    """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
+
+    The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead.
+    `max_docs` caps the training documents taken from each entry (the first ones).
+    Empty documents are left out and counted. Returns one report per entry (and dev).
+    """
+    corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
+    reports = []
+    for entry in entries:
+        path = corpus_dir / entry.file
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: listed in the manifest (line {entry.line}) but missing")
+        report = ConversionReport(str(path), entry.task)
+        sources = read_corpus(path, report=report, lenient=lenient)
+        docs = [d for d in build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=lenient) if d.text.strip()]
+        reports.append(report)
+        if entry.file == dev_file and dev_docs:
+            docs, dev = docs[:-dev_docs], docs[-dev_docs:]
+            save_docs(dev, output_dir / "dev.spacy")
+        if max_docs is not None:
+            docs = docs[:max_docs]
+        stem = Path(entry.file).name.rsplit(".", 1)[0]
+        save_docs(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy")
+    return reports
+
+
+def format_reports(reports: List[ConversionReport]) -> str:
+    """The reports as a plain-text table, then each drop reason with its first place."""
+    columns = ["documents", "empty_documents", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
+    header = ["file", "task"] + columns
+    rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in [header] + rows]
+    for r in reports:
+        for reason, count in sorted(r.drops.items()):
+            lines.append(f"dropped {count:>6} from {Path(r.path).name} [{r.task}]: {reason} (first: {r.examples[reason]})")
+    return "\n".join(lines)
+
+
+def write_reports(reports: List[ConversionReport], path: Union[str, Path]) -> None:
+    """Save the reports as JSON."""
+    Path(path).write_text(json.dumps([r.to_dict() for r in reports], indent=2), encoding="utf8")

@@ -1,0 +1,85 @@
+"""The corpus manifest: which file is which task and how its types map to the AIO types.
+
+The format is upstream AIONER's ``list_train.txt``: one TAB-separated line per file and
+task, ``FILE TAB TASK TAB AIOType:SourceType|SourceType ...``; ``#`` starts a comment. A file
+listed twice (BC5CDR) gives two tasks over the same texts. Source types not listed for a
+line are dropped from that task, and the conversion report counts them.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Union
+
+from ..scheme import check_task, task_types
+from .bioc import read_bioc
+from .conll import read_conll
+from .pubtator import read_pubtator
+from .records import CorpusFormatError, SourceDocument
+
+DEFAULT_MANIFEST = Path(__file__).with_name("manifest.tsv")
+
+READERS: Dict[str, Callable[..., Iterator[SourceDocument]]] = {
+    "pubtator": read_pubtator,
+    "bioc": read_bioc,
+    "conll": read_conll,
+}
+
+
+@dataclass
+class ManifestEntry:
+    """One corpus file read as one task, with its source-type -> AIO-type map."""
+
+    file: str
+    task: str
+    type_map: Dict[str, str]
+    line: int = 0
+
+    @property
+    def format(self) -> str:
+        return detect_format(self.file)
+
+
+def detect_format(path: Union[str, Path]) -> str:
+    """'pubtator', 'bioc' or 'conll' from the file name."""
+    name = str(path).lower()
+    if name.endswith(".xml"):
+        return "bioc"
+    if name.endswith(".conll"):
+        return "conll"
+    return "pubtator"
+
+
+def read_corpus(path: Union[str, Path], fmt: Optional[str] = None, **kwargs) -> Iterator[SourceDocument]:
+    """Stream the source documents of a corpus file of any supported format."""
+    return READERS[fmt or detect_format(path)](path, **kwargs)
+
+
+def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST) -> List[ManifestEntry]:
+    """Parse a manifest file; bad lines raise CorpusFormatError with the line number."""
+    path = Path(path)
+    entries = []
+    for line_no, line in enumerate(path.read_text(encoding="utf8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3:
+            raise CorpusFormatError(path, line_no, None, "expected FILE TAB TASK TAB Type:Source|Source ...")
+        try:
+            task = check_task(fields[1])
+        except ValueError as err:
+            raise CorpusFormatError(path, line_no, None, str(err)) from None
+        type_map: Dict[str, str] = {}
+        for mapping in fields[2:]:
+            target, _, sources = mapping.partition(":")
+            if target not in task_types(task) or not sources:
+                raise CorpusFormatError(
+                    path, line_no, None,
+                    f"{mapping!r}: the target must be one of {', '.join(task_types(task))} "
+                    f"(the types of task {task}) followed by ':' and source types",
+                )
+            for source in sources.split("|"):
+                type_map[source] = target
+        entries.append(ManifestEntry(fields[0], task, type_map, line_no))
+    return entries
+
+
+

@@ -1,0 +1,97 @@
+"""Format-neutral records of a source document, as readers parse them and writers emit them."""
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+
+class CorpusFormatError(ValueError):
+    """Bad input in a corpus file; the message names the file, line and document."""
+
+    def __init__(self, path: Path, line: Optional[int], doc_id: Optional[str], problem: str):
+        self.path, self.line, self.doc_id, self.problem = path, line, doc_id, problem
+        where = f"{path}" + (f", line {line}" if line is not None else "")
+        where += f", document {doc_id!r}" if doc_id is not None else ""
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class Mention:
+    """One annotated mention with document-level character offsets (as in the source)."""
+
+    start: int
+    end: int
+    text: str
+    type: str
+    identifier: str = ""
+    line: Optional[int] = None
+
+
+@dataclass
+class Passage:
+    """A passage (title, abstract, section paragraph) at its source offset."""
+
+    offset: int
+    text: str
+    infons: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceDocument:
+    """A document as it stands in the source file."""
+
+    id: str
+    passages: List[Passage]
+    mentions: List[Mention] = field(default_factory=list)
+    infons: Dict[str, str] = field(default_factory=dict)
+    path: Path = Path("<memory>")
+    line: Optional[int] = None
+    task: Optional[str] = None
+
+
+@dataclass
+class ConversionReport:
+    """Counts for one converted corpus file and task; ``mentions_read == in_spans + dropped``."""
+
+    path: str
+    task: str
+    documents: int = 0
+    empty_documents: int = 0
+    mentions_read: int = 0
+    in_spans: int = 0
+    in_ents: int = 0
+    nested_only: int = 0
+    expanded: int = 0
+    relations_ignored: int = 0
+    drops: Counter = field(default_factory=Counter)
+    examples: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.drops.values())
+
+    def drop(self, reason: str, where: str, count: int = 1) -> None:
+        """Count `count` dropped mentions for `reason`, keeping the first place as example."""
+        self.drops[reason] += count
+        self.examples.setdefault(reason, where)
+
+    def reconciles(self) -> bool:
+        """True if every mention read is either in the spans or a counted drop."""
+        return self.mentions_read == self.in_spans + self.dropped
+
+    def to_dict(self) -> Dict[str, object]:
+        return {
+            "path": self.path,
+            "task": self.task,
+            "documents": self.documents,
+            "empty_documents": self.empty_documents,
+            "mentions_read": self.mentions_read,
+            "in_spans": self.in_spans,
+            "in_ents": self.in_ents,
+            "nested_only": self.nested_only,
+            "expanded": self.expanded,
+            "dropped": self.dropped,
+            "drops": dict(self.drops),
+            "drop_examples": dict(self.examples),
+            "relations_ignored": self.relations_ignored,
+        }
