@@ -1,0 +1,32 @@
+import json
+import subprocess
+import sys
+
+from spacy.tokens import DocBin
+
+from tests.conftest import CORPORA, corpus_file
+
+
+def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(
+        "BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
+        "Species:Species\tVariant:Variant\n"
+        "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n",
+        encoding="utf8",
+    )
+    out = tmp_path / "corpus"
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(out),
+         "--manifest", str(manifest), "--max-docs", "5", "--dev-docs", "3"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "tmVar3_Train.PubTator" in result.stdout and "type 'Gene' not mapped for task Variant" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert [r["task"] for r in report] == ["ALL", "Variant"]
+    assert all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
+    variant = list(DocBin().from_disk(out / "train" / "tmVar3_Train.Variant.spacy").get_docs(nlp.vocab))
+    assert len(variant) == 5 and all(d._.aioner_task == "Variant" for d in variant)
+    assert {e.label_ for d in variant for e in d.ents} == {"Variant"}
+    assert len(DocBin().from_disk(out / "dev.spacy")) == 3
