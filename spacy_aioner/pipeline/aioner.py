@@ -1,0 +1,324 @@
+"""The ``aioner`` component: all-in-one biomedical NER on a transformer listener.
+
+It tags every token with one of the 19 AIO labels, restricted to the labels of the
+document's task (``doc._.aioner_task``, else the pipe's task), decodes with a constrained
+CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores in
+``.attrs["scores"]``, tasks in ``.attrs["tasks"]``) and a non-overlapping subset to
+``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
+keeps the mentions of all of them, nested ones included.
+"""
+from itertools import islice
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import numpy
+import torch
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.scorer import get_ner_prf
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.util import filter_spans, registry
+from thinc.api import Config, Model, set_dropout_rate
+
+from ..extensions import SPANS_KEY, install_extensions
+from ..layers.tagger import crf_module, pad
+from ..layers.task_transformer import TaskTransformerModel
+from ..scheme import LABEL_IDS, LABELS, allowed_mask, check_task, spans_to_tags, tags_to_spans
+
+DEFAULT_AIONER_MODEL_CONFIG = """
+[model]
+@architectures = "spacy-aioner.AIOTagger.v1"
+hidden_width = 256
+dropout = 0.1
+decoder = "crf"
+
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+upstream = "*"
+
+[model.tok2vec.pooling]
+@layers = "reduce_mean.v1"
+"""
+DEFAULT_AIONER_MODEL = Config().from_str(DEFAULT_AIONER_MODEL_CONFIG)["model"]
+ENTS_RULES = ("longest", "score")
+
+# (task, label ids, per-token confidence) for each task run on a document
+TaskPrediction = Tuple[str, List[int], List[float]]
+
+
+def aioner_score(examples: Iterable[Example], **kwargs) -> Dict[str, object]:
+    """Entity-level micro P/R/F and per-type scores of ``doc.ents``, as spaCy's NER scorer."""
+    return get_ner_prf(examples)
+
+
+@registry.scorers("spacy-aioner.aioner_scorer.v1")
+def make_aioner_scorer() -> Callable:
+    return aioner_score
+
+
+@Language.factory(
+    "aioner",
+    assigns=["doc.ents", "doc.spans"],
+    default_config={
+        "model": DEFAULT_AIONER_MODEL,
+        "task": "ALL",
+        "tasks": None,
+        "spans_key": SPANS_KEY,
+        "ents_rule": "longest",
+        "overwrite_ents": False,
+        "scorer": {"@scorers": "spacy-aioner.aioner_scorer.v1"},
+    },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_aioner(
+    nlp: Language,
+    name: str,
+    model: Model,
+    task: str,
+    tasks: Optional[List[str]],
+    spans_key: str,
+    ents_rule: str,
+    overwrite_ents: bool,
+    scorer: Optional[Callable],
+) -> "AIONER":
+    """All-in-one biomedical NER. `task` is one of Gene, Chemical, Disease, Species,
+    Variant, CellLine, ALL; `tasks` (a list) runs one pass per task instead."""
+    return AIONER(nlp.vocab, model, name=name, task=task, tasks=tasks, spans_key=spans_key,
+                  ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer)
+
+
+class AIONER(TrainablePipe):
+    """All-in-one (AIO) scheme NER on a transformer listener, CRF or softmax decoder."""
+
+    def __init__(
+        self,
+        vocab,
+        model: Model,
+        name: str = "aioner",
+        *,
+        task: str = "ALL",
+        tasks: Optional[List[str]] = None,
+        spans_key: str = SPANS_KEY,
+        ents_rule: str = "longest",
+        overwrite_ents: bool = False,
+        scorer: Optional[Callable] = aioner_score,
+    ) -> None:
+        """Initialize the pipe; `tasks`, when given, overrides `task` (first one shapes the
+        shared encoder pass, each further one costs one more encoder pass)."""
+        install_extensions()
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.tasks = [check_task(t) for t in (tasks or [task])]
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError(f"{name}: tasks repeat: {self.tasks}")
+        if ents_rule not in ENTS_RULES:
+            raise ValueError(f"{name}: ents_rule must be one of {ENTS_RULES}, got {ents_rule!r}")
+        self.spans_key = spans_key
+        self.ents_rule = ents_rule
+        self.overwrite_ents = overwrite_ents
+        self.scorer = scorer
+        self.cfg = {"labels": list(LABELS)}
+        self._encoder: Optional[TaskTransformerModel] = None
+        for node in model.walk():  # a transformer inside this pipe's own model
+            if isinstance(node, TaskTransformerModel):
+                self.attach_encoder(node)
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    @property
+    def encoder_task(self) -> str:
+        """The task of the shared encoder pass (the first of `tasks`)."""
+        return self.tasks[0]
+
+    @property
+    def decoder(self) -> str:
+        return self.model.attrs["decoder"]
+
+    def attach_encoder(self, encoder: TaskTransformerModel) -> None:
+        """Called by the upstream aioner_transformer: lets this pipe run extra task passes."""
+        self._encoder = encoder
+        encoder.task_context.default = self.encoder_task
+
+    def doc_task(self, doc: Doc) -> str:
+        """The task the shared pass used for `doc`: its own, else the pipe's first task."""
+        return check_task(doc._.aioner_task or self.encoder_task)
+
+    def predict(self, docs: Iterable[Doc]) -> List[List[TaskPrediction]]:
+        """Per doc, the label ids and confidences of each task run on it."""
+        docs = list(docs)
+        results = [[] for _ in docs]
+        tasks = [self.doc_task(doc) for doc in docs]
+        if not any(len(doc) for doc in docs):  # spacy-transformers cannot pool a batch of empty docs
+            return [[(task, [], [])] for task in tasks]
+        for i, pred in enumerate(self._decode(self.model.predict(docs), tasks)):
+            results[i].append((tasks[i], *pred))
+        for extra in self.tasks[1:]:
+            todo = [i for i, doc in enumerate(docs) if doc._.aioner_task is None]
+            if todo:
+                for i, pred in zip(todo, self._extra_pass([docs[i] for i in todo], extra)):
+                    results[i].append((extra, *pred))
+        return results
+
+    def set_annotations(self, docs: Iterable[Doc], predictions: List[List[TaskPrediction]]) -> None:
+        """Write all mentions to ``doc.spans[spans_key]`` and resolve ``doc.ents``."""
+        for doc, doc_predictions in zip(docs, predictions):
+            spans, scores, tasks = [], [], []
+            for task, label_ids, confidence in doc_predictions:
+                for span in tags_to_spans(doc, [LABELS[i] for i in label_ids]):
+                    spans.append(span)
+                    scores.append(float(min(confidence[span.start : span.end])))
+                    tasks.append(task)
+            order = sorted(range(len(spans)), key=lambda k: (spans[k].start, spans[k].end, spans[k].label_))
+            doc.spans[self.spans_key] = [spans[k] for k in order]
+            group = doc.spans[self.spans_key]
+            group.attrs["scores"] = [scores[k] for k in order]
+            group.attrs["tasks"] = [tasks[k] for k in order]
+            doc.ents = self._resolve_ents(doc, [spans[k] for k in order], [scores[k] for k in order])
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
+               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+        """Learn from a batch of examples, each tagged under its own task."""
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "AIONER.update")
+        examples = [eg for eg in examples if len(eg.predicted)]
+        if not examples:
+            return losses
+        self._check_task_reached_encoder(examples)
+        set_dropout_rate(self.model, drop)
+        emissions, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        loss, d_emissions = self.get_loss(examples, emissions)
+        backprop(d_emissions)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], emissions: List) -> Tuple[float, List]:
+        """CRF negative log-likelihood (or masked softmax cross-entropy) and its gradient."""
+        examples = list(examples)
+        tags = [self._gold_ids(eg) for eg in examples]
+        masks = numpy.asarray([allowed_mask(self._example_task(eg)) for eg in examples], dtype="float32")
+        if self.decoder == "crf":
+            nll, backprop = self.model.get_ref("crf").begin_update((emissions, tags, masks))
+            d_emissions = backprop(self.model.ops.xp.ones_like(nll))
+            loss = float(nll.sum())
+        else:
+            loss, d_emissions = 0.0, []
+            for scores, gold, mask in zip(emissions, tags, masks):
+                probs = _masked_softmax(scores, mask)
+                loss -= float(numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9).sum())
+                d = probs.copy()
+                d[numpy.arange(len(gold)), gold] -= 1.0
+                d_emissions.append(self.model.ops.asarray2f(d))
+        if numpy.isnan(loss):
+            raise ValueError(f"{self.name}: NaN loss")
+        return loss, d_emissions
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
+                   labels: Optional[List[str]] = None) -> None:
+        """Check the label set (fixed by the AIO scheme) and infer the model's sizes."""
+        if labels is not None and sorted(labels) != sorted(LABELS):
+            raise ValueError(f"{self.name}: the AIO scheme fixes the labels to {LABELS}; got {labels}")
+        validate_get_examples(get_examples, "AIONER.initialize")
+        docs = [eg.predicted for eg in islice(get_examples(), 10)]
+        self.model.initialize(X=docs)
+
+    def add_label(self, label: str) -> int:
+        raise NotImplementedError("The AIO scheme fixes the labels; set a task instead.")
+
+    # private helpers -------------------------------------------------------------------
+
+    def _decode(self, emissions: List, tasks: List[str]) -> List[Tuple[List[int], List[float]]]:
+        masks = [allowed_mask(t) for t in tasks]
+        if self.decoder == "softmax":
+            out = []
+            for scores, mask in zip(emissions, masks):
+                probs = _masked_softmax(scores, numpy.asarray(mask, dtype="float32"))
+                out.append((probs.argmax(1).tolist(), probs.max(1).tolist()))
+            return out
+        crf = crf_module(self.model)
+        padded, lengths = pad(emissions)
+        label_mask = torch.tensor(masks, dtype=torch.bool)
+        if padded.shape[1] == 0:  # only empty documents
+            return [([], []) for _ in emissions]
+        with torch.no_grad():
+            paths = crf.decode(padded, lengths, label_mask)
+        marginals = crf.marginals(padded, lengths, label_mask)
+        return [
+            (path, marginals[i, torch.arange(len(path)), torch.tensor(path, dtype=torch.long)].tolist())
+            for i, path in enumerate(paths)
+        ]
+
+    def _extra_pass(self, docs: List[Doc], task: str) -> List[Tuple[List[int], List[float]]]:
+        """Encode `docs` once more under `task` and tag them, leaving ``doc._.trf_data`` as it was."""
+        if self._encoder is None:
+            raise ValueError(
+                f"{self.name}: tasks={self.tasks} needs an aioner_transformer upstream (or inside "
+                f"this pipe's model) to run one encoder pass per task"
+            )
+        context = self._encoder.task_context
+        context.forced = task
+        try:
+            batch = self._encoder.predict(docs)
+        finally:
+            context.forced = None
+        saved = [doc._.trf_data for doc in docs]
+        try:
+            for doc, data in zip(docs, batch.doc_data):
+                doc._.trf_data = data
+            emissions = self.model.predict(docs)
+        finally:
+            for doc, data in zip(docs, saved):
+                doc._.trf_data = data
+        return self._decode(emissions, [task] * len(docs))
+
+    def _resolve_ents(self, doc: Doc, spans: List[Span], scores: List[float]) -> List[Span]:
+        if self.ents_rule == "score":
+            ranked = sorted(range(len(spans)), key=lambda k: (-scores[k], -len(spans[k]), spans[k].start))
+            chosen, taken = [], set()
+            for k in ranked:
+                if not taken.intersection(range(spans[k].start, spans[k].end)):
+                    chosen.append(spans[k])
+                    taken.update(range(spans[k].start, spans[k].end))
+        else:
+            chosen = filter_spans(spans)
+        if self.overwrite_ents:
+            return sorted(chosen, key=lambda s: s.start)
+        existing = list(doc.ents)
+        taken = {i for ent in existing for i in range(ent.start, ent.end)}
+        kept = [s for s in chosen if not taken.intersection(range(s.start, s.end))]
+        return sorted(existing + kept, key=lambda s: s.start)
+
+    def _example_task(self, example: Example) -> str:
+        return check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)
+
+    def _gold_ids(self, example: Example) -> numpy.ndarray:
+        task = self._example_task(example)
+        ents = example.get_aligned_spans_y2x(example.reference.ents, allow_overlap=False)
+        tags = spans_to_tags(example.predicted, ents, task)
+        return numpy.asarray([LABEL_IDS[t] for t in tags], dtype="int64")
+
+    def _check_task_reached_encoder(self, examples: List[Example]) -> None:
+        for eg in examples:
+            gold, seen = eg.reference._.aioner_task, eg.predicted._.aioner_task
+            if gold is not None and gold != (seen or self.encoder_task):
+                raise ValueError(
+                    f"{self.name}: a training document of task {gold} reached the encoder as "
+                    f"{seen or self.encoder_task}. Read training data with "
+                    f"[corpora.train] @readers = \"spacy-aioner.Corpus.v1\" so each document's task "
+                    f"reaches the encoder input."
+                )
+
+
+def _masked_softmax(scores, mask) -> numpy.ndarray:
+    scores = numpy.asarray(scores, dtype="float32")
+    scores = numpy.where(numpy.asarray(mask, dtype=bool)[None, :], scores, -1e4)
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = numpy.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)

@@ -1,0 +1,79 @@
+"""The ``aioner_transformer`` component: spacy-transformers' Transformer whose encoder input
+carries the task of the ``aioner`` pipe that listens to it.
+
+spaCy re-runs ``find_listeners`` on ``add_pipe``, on load and on initialize, so the task
+given in the aioner pipe's config (``add_pipe`` or ``spacy.load(..., config=...)``) steers
+the encoder with no retraining. One transformer pass serves one task: two aioner pipes with
+different tasks on one transformer are refused (use the ``tasks`` setting instead).
+"""
+from typing import Callable
+
+from spacy.language import Language
+from spacy_transformers.annotation_setters import null_annotation_setter
+from spacy_transformers.pipeline_component import Transformer
+from thinc.api import Config, Model
+
+from ..layers.task_transformer import TaskTransformerModel
+
+DEFAULT_TASK_TRANSFORMER_MODEL = """
+[model]
+@architectures = "spacy-aioner.TaskTransformerModel.v1"
+tokenizer_config = {"use_fast": true}
+transformer_config = {}
+mixed_precision = false
+grad_scaler_config = {}
+
+[model.name]
+@misc = "spacy-aioner.offline_minilm.v1"
+
+[model.get_spans]
+@span_getters = "spacy-transformers.strided_spans.v1"
+window = 128
+stride = 96
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_TASK_TRANSFORMER_MODEL)["model"]
+
+
+@Language.factory(
+    "aioner_transformer",
+    assigns=["doc._.trf_data"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "set_extra_annotations": {"@annotation_setters": "spacy-transformers.null_annotation_setter.v1"},
+        "max_batch_items": 4096,
+    },
+)
+def make_task_transformer(
+    nlp: Language, name: str, model: Model, set_extra_annotations: Callable, max_batch_items: int
+) -> "TaskTransformer":
+    """A transformer whose input is wrapped in the AIO task markers."""
+    return TaskTransformer(nlp.vocab, model, set_extra_annotations, name=name, max_batch_items=max_batch_items)
+
+
+class TaskTransformer(Transformer):
+    """Transformer component that tells its TaskTransformerModel which task to encode."""
+
+    def __init__(self, vocab, model: Model, set_extra_annotations: Callable = null_annotation_setter, *,
+                 name: str = "aioner_transformer", max_batch_items: int = 4096):
+        if not isinstance(model, TaskTransformerModel):
+            raise ValueError(
+                f"{name}: the aioner_transformer needs a spacy-aioner.TaskTransformerModel.v1 model, "
+                f"got {model.name!r}"
+            )
+        super().__init__(vocab, model, set_extra_annotations, name=name, max_batch_items=max_batch_items)
+
+    def find_listeners(self, component) -> None:
+        """Register `component`'s listeners and, for an aioner pipe, adopt its task."""
+        super().find_listeners(component)
+        if component.name not in self.listener_map or not hasattr(component, "encoder_task"):
+            return
+        tasks = getattr(self, "_listener_tasks", {})
+        tasks[component.name] = component.encoder_task
+        self._listener_tasks = tasks
+        if len(set(tasks.values())) > 1:
+            raise ValueError(
+                f"{self.name}: aioner pipes with different tasks listen to it ({tasks}); one "
+                f"encoder pass serves one task. Use one aioner pipe with tasks = [...] instead."
+            )
+        self.model.task_context.default = component.encoder_task
+        component.attach_encoder(self.model)

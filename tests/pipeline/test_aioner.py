@@ -1,0 +1,166 @@
+import pytest
+import spacy
+from spacy.training import Example
+
+from spacy_aioner.scheme import LABELS, MARKERS
+from tests.pipeline.conftest import TRAIN, make_examples, make_nlp, task_doc, train
+
+
+def predictions(nlp, data=TRAIN):
+    docs = nlp.pipe([task_doc(nlp, text, task) for text, _, task in data])
+    return [[(e.text, e.label_) for e in doc.ents] for doc in docs]
+
+
+def marker_after_cls(doc, nlp):
+    tokenizer = nlp.get_pipe("aioner_transformer").model.tokenizer
+    ids = doc._.trf_data.wordpieces.input_ids
+    return [tokenizer.convert_ids_to_tokens(int(row[1])) for row in ids]
+
+
+def test_overfits_a_handful_of_documents_per_task(trained):
+    nlp, losses = trained
+    assert losses["aioner"] < 1.0
+    assert predictions(nlp) == [[(t, l) for t, l in sorted(ents, key=lambda e: text.index(e[0]))]
+                                for text, ents, _ in TRAIN]
+
+
+def test_task_restricts_the_labels(trained):
+    nlp, _ = trained
+    text = TRAIN[0][0]
+    doc = nlp(task_doc(nlp, text, "Disease"))
+    assert {e.label_ for e in doc.ents} <= {"Disease"}
+    assert doc.spans["aioner"].attrs["tasks"] == ["Disease"] * len(doc.spans["aioner"])
+
+
+def test_switching_task_changes_the_encoder_input(trained):
+    nlp, _ = trained
+    for task in ("ALL", "Gene", "CellLine"):
+        doc = nlp(task_doc(nlp, "TP53 loss in HeLa cells.", task))
+        assert set(marker_after_cls(doc, nlp)) == {f"<{task}>"}
+        row = doc._.trf_data.wordpieces.input_ids[0]
+        n = int(doc._.trf_data.wordpieces.attention_mask[0].sum())
+        tokenizer = nlp.get_pipe("aioner_transformer").model.tokenizer
+        assert tokenizer.convert_ids_to_tokens(int(row[n - 2])) == f"</{task}>"
+        assert all(a.lengths.sum() > 0 or t.is_space for t, a in zip(doc, [doc._.trf_data.align[i] for i in range(len(doc))]))
+
+
+def test_mixed_tasks_in_one_batch_get_their_own_markers(trained):
+    nlp, _ = trained
+    tasks = ["Gene", None, "Disease", "Species"]
+    docs = list(nlp.pipe([task_doc(nlp, "BRCA1 mutation causes breast cancer.", t) for t in tasks], batch_size=4))
+    assert [set(marker_after_cls(d, nlp)) for d in docs] == [{"<Gene>"}, {"<ALL>"}, {"<Disease>"}, {"<Species>"}]
+
+
+def test_add_pipe_task_steers_the_encoder(tiny_bert):
+    nlp = make_nlp(tiny_bert, task="Disease")
+    nlp.initialize()
+    doc = nlp("Growth hormone deficiency in rat.")
+    assert set(marker_after_cls(doc, nlp)) == {"<Disease>"}
+    assert {e.label_ for e in doc.ents} <= {"Disease"}
+
+
+def test_disk_round_trip_keeps_markers_and_predictions_and_load_config_sets_task(trained, tmp_path):
+    nlp, _ = trained
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    assert predictions(loaded) == predictions(nlp)
+    tokenizer = loaded.get_pipe("aioner_transformer").model.tokenizer
+    assert tokenizer.convert_tokens_to_ids(list(MARKERS)) == nlp.get_pipe(
+        "aioner_transformer").model.tokenizer.convert_tokens_to_ids(list(MARKERS))
+    gene = spacy.load(tmp_path / "pipe", config={"components": {"aioner": {"task": "Gene"}}})
+    doc = gene("TP53 loss in HeLa cells.")
+    assert set(marker_after_cls(doc, gene)) == {"<Gene>"}
+    assert [(e.text, e.label_) for e in doc.ents] == [("TP53", "Gene")]
+
+
+def test_bytes_round_trip_gives_identical_predictions(trained, tiny_bert):
+    nlp, _ = trained
+    clone = make_nlp(tiny_bert)
+    clone.initialize()
+    clone.from_bytes(nlp.to_bytes())
+    assert predictions(clone) == predictions(nlp)
+    doc_a = nlp(TRAIN[0][0])
+    doc_b = clone(TRAIN[0][0])
+    assert doc_a.spans["aioner"].attrs["scores"] == pytest.approx(doc_b.spans["aioner"].attrs["scores"], abs=1e-5)
+
+
+def test_empty_whitespace_and_very_long_documents(trained):
+    nlp, _ = trained
+    assert len(nlp("").ents) == 0
+    assert len(nlp("   \n\t ").ents) == 0
+    long_text = " ".join([TRAIN[0][0]] * 560)  # about 5,000 tokens, far past the 64-position encoder
+    doc = nlp(long_text)
+    assert len(doc) >= 5000
+    assert all(doc._.trf_data.align[i].lengths.sum() > 0 for i in range(len(doc)))  # no token dropped
+    assert doc._.trf_data.wordpieces.input_ids.shape[1] <= 64  # spans were split, not truncated
+    assert sum(e.text == "BRCA1" for e in doc.ents) > 100
+    batch = list(nlp.pipe(["", TRAIN[1][0], "  "]))
+    assert [len(d.ents) for d in batch] == [0, 3, 0]
+
+
+def test_several_tasks_keep_nested_mentions_in_spans(trained, tiny_bert):
+    nlp, _ = trained
+    multi = make_nlp(tiny_bert, tasks=["Disease", "Gene"])
+    multi.initialize()
+    multi.from_bytes(nlp.to_bytes())
+    doc = multi(task_doc(multi, "BRCA1 mutation causes breast cancer in human patients."))
+    group = doc.spans["aioner"]
+    assert set(group.attrs["tasks"]) == {"Disease", "Gene"}
+    assert ("BRCA1", "Gene") in [(s.text, s.label_) for s in group]
+    assert ("breast cancer", "Disease") in [(s.text, s.label_) for s in group]
+    assert set(marker_after_cls(doc, multi)) == {"<Disease>"}  # trf_data stays the shared pass
+    # a document with its own task gets that task only
+    own = multi(task_doc(multi, "BRCA1 mutation causes breast cancer.", "Gene"))
+    assert set(own.spans["aioner"].attrs["tasks"]) <= {"Gene"}
+
+
+def test_existing_ents_are_kept_unless_overwrite(trained):
+    nlp, _ = trained
+    doc = nlp.make_doc("Aspirin induced diabetes in mice.")
+    doc.ents = [doc.char_span(0, 7, label="DRUG")]
+    doc = nlp(doc)
+    assert doc.ents[0].label_ == "DRUG" and ("diabetes", "Disease") in [(e.text, e.label_) for e in doc.ents]
+    assert ("Aspirin", "Chemical") in [(s.text, s.label_) for s in doc.spans["aioner"]]
+
+
+def test_softmax_decoder_overfits(tiny_bert):
+    nlp = make_nlp(tiny_bert, decoder="softmax")
+    losses = train(nlp, make_examples(nlp), steps=80)
+    assert losses["aioner"] < 1.0
+    assert predictions(nlp)[1] == [("Aspirin", "Chemical"), ("diabetes", "Disease"), ("mice", "Species")]
+
+
+def test_replace_listeners_is_refused_with_a_clear_message(trained):
+    nlp, _ = trained
+    with pytest.raises(NotImplementedError, match="marker tokens"):
+        nlp.replace_listeners("aioner_transformer", "aioner", ["model.tok2vec"])
+
+
+def test_training_doc_whose_task_missed_the_encoder_is_an_error(tiny_bert):
+    nlp = make_nlp(tiny_bert)
+    examples = make_examples(nlp)
+    nlp.initialize(lambda: examples)
+    ref = examples[2].reference  # a Gene document
+    with pytest.raises(ValueError, match="spacy-aioner.Corpus.v1"):
+        nlp.update([Example(nlp.make_doc(ref.text), ref)])
+
+
+def test_bad_settings_are_refused(tiny_bert):
+    with pytest.raises(ValueError, match="Unknown AIONER task 'Protein'"):
+        make_nlp(tiny_bert, task="Protein")
+    with pytest.raises(ValueError, match="ents_rule"):
+        make_nlp(tiny_bert, ents_rule="first")
+    nlp = make_nlp(tiny_bert)
+    assert nlp.get_pipe("aioner").labels == LABELS
+
+
+def test_windows_longer_than_the_encoder_are_split_not_truncated(trained, tiny_bert):
+    nlp, _ = trained
+    wide = make_nlp(tiny_bert, window=400, stride=300)  # 400 tokens >> 64 positions
+    wide.initialize()
+    wide.from_bytes(nlp.to_bytes())
+    doc = wide(" ".join([TRAIN[1][0]] * 100))
+    data = doc._.trf_data
+    assert data.wordpieces.input_ids.shape[1] <= 64 and len(data.spans) if hasattr(data, "spans") else True
+    assert all(data.align[i].lengths.sum() > 0 for i in range(len(doc)))
+    assert len(doc.spans["aioner"]) > 0
