@@ -18,14 +18,15 @@ def convert_cli(
     manifest: Path = typer.Option(DEFAULT_MANIFEST, help="Manifest (list_train.txt format)", exists=True),
     dev_file: str = typer.Option("BioRED_TrainDev.PubTator", help="File whose last documents form the dev set"),
     dev_docs: int = typer.Option(100, help="How many of its last documents go to dev.spacy"),
-    max_docs: Optional[int] = typer.Option(None, help="Cap on training documents per manifest line"),
+    max_docs: Optional[int] = typer.Option(None, help="Cap on training documents per manifest line, except the dev file's training part"),
+    max_tokens: Optional[int] = typer.Option(None, help="Cap on training tokens per manifest line, likewise"),
     lenient: bool = typer.Option(False, help="Skip and count bad mentions instead of stopping"),
 ):
     """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
     started = time.time()
     reports = convert_manifest(
         blank_biomedical(), load_manifest(manifest), corpus_dir, output_dir,
-        dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, lenient=lenient,
+        dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
     )
     write_reports(reports, output_dir / "report.json")
     typer.echo(format_reports(reports))

@@ -32,12 +32,15 @@ def convert_manifest(
     dev_file: Optional[str] = None,
     dev_docs: int = 0,
     max_docs: Optional[int] = None,
+    max_tokens: Optional[int] = None,
     lenient: bool = False,
 ) -> List[ConversionReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
     The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead.
-    `max_docs` caps the training documents taken from each entry (the first ones).
+    `max_docs` caps the training documents taken from each other entry (the first ones);
+    `max_tokens` likewise caps their tokens (whole documents, at least one). The training
+    part of `dev_file` is never capped, since the dev set measures it.
     Empty documents are left out and counted. Returns one report per entry (and dev).
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
@@ -53,11 +56,25 @@ def convert_manifest(
         if entry.file == dev_file and dev_docs:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
             save_docs(dev, output_dir / "dev.spacy")
-        if max_docs is not None:
-            docs = docs[:max_docs]
+        else:
+            docs = cap_docs(docs, max_docs, max_tokens)
         stem = Path(entry.file).name.rsplit(".", 1)[0]
         save_docs(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy")
     return reports
+
+
+def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]) -> List[Doc]:
+    """The first documents, at most `max_docs` of them and `max_tokens` tokens (at least one)."""
+    docs = docs[:max_docs] if max_docs is not None else docs
+    if max_tokens is None:
+        return docs
+    kept, total = [], 0
+    for doc in docs:
+        if kept and total + len(doc) > max_tokens:
+            break
+        kept.append(doc)
+        total += len(doc)
+    return kept
 
 
 def format_reports(reports: List[ConversionReport]) -> str:

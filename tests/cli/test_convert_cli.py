@@ -30,3 +30,4 @@ def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
     assert len(variant) == 5 and all(d._.aioner_task == "Variant" for d in variant)
     assert {e.label_ for d in variant for e in d.ents} == {"Variant"}
     assert len(DocBin().from_disk(out / "dev.spacy")) == 3
+    assert len(DocBin().from_disk(out / "train" / "BioRED_TrainDev.ALL.spacy")) == 497  # never capped

@@ -161,6 +161,6 @@ def test_windows_longer_than_the_encoder_are_split_not_truncated(trained, tiny_b
     wide.from_bytes(nlp.to_bytes())
     doc = wide(" ".join([TRAIN[1][0]] * 100))
     data = doc._.trf_data
-    assert data.wordpieces.input_ids.shape[1] <= 64 and len(data.spans) if hasattr(data, "spans") else True
+    assert data.wordpieces.input_ids.shape[1] <= 64
     assert all(data.align[i].lengths.sum() > 0 for i in range(len(doc)))
     assert len(doc.spans["aioner"]) > 0
