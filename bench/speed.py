@@ -1,0 +1,115 @@
+"""Inference and training speed of the aioner pipeline against its peers, same texts, same
+offline MiniLM encoder, same windows:
+
+  (a) bare transformer forward (stock spacy-transformers `transformer`)
+  (a') the aioner task transformer alone (markers added)
+  (b) aioner_transformer + aioner, CRF decoder
+  (c) aioner_transformer + aioner, softmax decoder
+  (d) transformer + spaCy's stock `ner`
+
+Training words/s for (b) and (d). Writes JSON (default bench/results/speed.json) and prints
+a table. Run it on an otherwise idle machine: python bench/speed.py
+"""
+import itertools
+import json
+import platform
+import time
+from pathlib import Path
+
+import spacy
+import torch
+import typer
+from spacy.training import Example
+
+from spacy_aioner.corpora.docs import build_docs
+from spacy_aioner.corpora.manifest import load_manifest
+from spacy_aioner.corpora.pubtator import read_pubtator
+from spacy_aioner.tokenizer import make_biomedical_tokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "BioRED_TrainDev.PubTator"
+SPANS = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
+ENCODER = {"@misc": "spacy-aioner.offline_minilm.v1"}
+
+
+def build(kind: str):
+    nlp = spacy.blank("en")
+    nlp.tokenizer = make_biomedical_tokenizer(nlp)
+    if kind in ("bare", "ner"):
+        nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-transformers.TransformerModel.v3",
+                                                      "name": ENCODER, "get_spans": SPANS,
+                                                      "tokenizer_config": {"use_fast": True}}})
+    else:
+        nlp.add_pipe("aioner_transformer", config={"model": {"get_spans": SPANS}})
+    if kind == "ner":
+        nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                                              "extra_state_tokens": False, "hidden_width": 64, "maxout_pieces": 2,
+                                              "use_upper": False, "nO": None,
+                                              "tok2vec": {"@architectures": "spacy-transformers.TransformerListener.v1",
+                                                          "grad_factor": 1.0, "pooling": {"@layers": "reduce_mean.v1"}}}})
+    if kind in ("crf", "softmax"):
+        nlp.add_pipe("aioner", config={"model": {"decoder": kind}})
+    return nlp
+
+
+def examples_for(nlp, sources):
+    entry = next(e for e in load_manifest() if e.file == CORPUS.name)
+    return [Example(nlp.make_doc(doc.text), doc) for doc in build_docs(nlp, sources, "ALL", entry.type_map)]
+
+
+def inference(nlp, texts, batch_size):
+    list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
+    started = time.perf_counter()
+    words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
+    return words / (time.perf_counter() - started)
+
+
+def training(nlp, examples, steps, batch_docs):
+    optimizer = nlp.initialize(lambda: examples)
+    batches = [examples[i : i + batch_docs] for i in range(0, len(examples), batch_docs)]
+    nlp.update(batches[0], sgd=optimizer)  # warm-up
+    words, started = 0, time.perf_counter()
+    for batch in itertools.islice(itertools.cycle(batches[1:]), steps):
+        nlp.update(batch, sgd=optimizer)
+        words += sum(len(eg.predicted) for eg in batch)
+    return words / (time.perf_counter() - started)
+
+
+def main(docs: int = 100, batch_size: int = 16, train_steps: int = 20, threads: int = 2,
+         output: Path = ROOT / "bench" / "results" / "speed.json", corpus: Path = CORPUS):
+    torch.set_num_threads(threads)
+    sources = list(read_pubtator(corpus))
+    infer_sources, train_sources = sources[-docs:], sources[: max(8 * 8, docs)]
+    texts = ["\n".join(p.text for p in s.passages) for s in infer_sources]
+    results = {"machine": platform.processor() or platform.machine(), "threads": threads, "docs": docs,
+               "batch_size": batch_size, "corpus": corpus.name, "inference_words_per_s": {}, "training_words_per_s": {}}
+    for kind in ("bare", "aioner_transformer", "crf", "softmax", "ner"):
+        nlp = build(kind)
+        nlp.initialize(lambda: examples_for(nlp, train_sources[:20]))
+        results["inference_words_per_s"][kind] = inference(nlp, texts, batch_size)
+        typer.echo(f"inference {kind}: {results['inference_words_per_s'][kind]:.0f} words/s")
+    for kind in ("crf", "ner"):
+        nlp = build(kind)
+        results["training_words_per_s"][kind] = training(nlp, examples_for(nlp, train_sources), train_steps, 8)
+        typer.echo(f"training {kind}: {results['training_words_per_s'][kind]:.0f} words/s")
+    bare = results["inference_words_per_s"]["bare"]
+    results["crf_inference_overhead_vs_bare"] = bare / results["inference_words_per_s"]["crf"] - 1
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2))
+    typer.echo(table(results))
+
+
+def table(results) -> str:
+    bare = results["inference_words_per_s"]["bare"]
+    names = {"bare": "(a) bare transformer", "aioner_transformer": "(a') task transformer (markers)",
+             "crf": "(b) aioner CRF", "softmax": "(c) aioner softmax", "ner": "(d) stock ner"}
+    lines = ["| pipeline | inference words/s | time vs (a) | training words/s |", "|---|---|---|---|"]
+    for kind, name in names.items():
+        wps = results["inference_words_per_s"][kind]
+        train = results["training_words_per_s"].get(kind)
+        lines.append(f"| {name} | {wps:.0f} | {100 * (bare / wps - 1):+.1f}% | {f'{train:.0f}' if train else '-'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    typer.run(main)
