@@ -168,7 +168,7 @@ class AIONER(TrainablePipe):
         for doc, doc_predictions in zip(docs, predictions):
             spans, scores, tasks = [], [], []
             for task, label_ids, confidence in doc_predictions:
-                for span in tags_to_spans(doc, [LABELS[i] for i in label_ids]):
+                for span in _split_at_breaks(tags_to_spans(doc, [LABELS[i] for i in label_ids])):
                     spans.append(span)
                     scores.append(float(min(confidence[span.start : span.end])))
                     tasks.append(task)
@@ -314,6 +314,24 @@ class AIONER(TrainablePipe):
                     f"[corpora.train] @readers = \"spacy-aioner.Corpus.v1\" so each document's task "
                     f"reaches the encoder input."
                 )
+
+
+def _split_at_breaks(spans: List[Span]) -> List[Span]:
+    """Spans cut at line breaks (passages are joined by one) and trimmed of whitespace tokens."""
+    out = []
+    for span in spans:
+        start = span.start
+        for i in range(span.start, span.end + 1):
+            if i == span.end or "\n" in span.doc[i].text:
+                part = span.doc[start:i]
+                while len(part) and part[0].is_space:
+                    part = part[1:]
+                while len(part) and part[-1].is_space:
+                    part = part[:-1]
+                if len(part):
+                    out.append(Span(span.doc, part.start, part.end, label=span.label))
+                start = i + 1
+    return out
 
 
 def _masked_softmax(scores, mask) -> numpy.ndarray:

@@ -164,3 +164,14 @@ def test_windows_longer_than_the_encoder_are_split_not_truncated(trained, tiny_b
     assert data.wordpieces.input_ids.shape[1] <= 64
     assert all(data.align[i].lengths.sum() > 0 for i in range(len(doc)))
     assert len(doc.spans["aioner"]) > 0
+
+
+def test_predicted_mentions_never_cross_a_line_break(nlp):
+    from spacy.tokens import Span
+
+    from spacy_aioner.pipeline.aioner import _split_at_breaks
+
+    doc = nlp("Berberine title\nBerberine exhibits  roles")
+    spans = _split_at_breaks([Span(doc, 1, 5, "Chemical"), Span(doc, 2, 4, "Gene")])
+    assert [(s.text, s.label_) for s in spans] == [("title", "Chemical"), ("Berberine exhibits", "Chemical"),
+                                                   ("Berberine", "Gene")]

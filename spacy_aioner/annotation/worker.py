@@ -1,0 +1,84 @@
+"""Annotating batches of source documents with a loaded pipeline, one failure at a time.
+
+A batch goes through ``nlp.pipe`` at once; if it fails, its documents are retried one by
+one, so a single bad document becomes one reject (with its id and the error) and the rest
+of the batch is still annotated. The results are plain picklable tuples, so the same code
+serves the local process pool and Ray.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..corpora.bioc import to_bioc_document
+from ..corpora.docs import build_doc
+from ..corpora.pubtator import format_pubtator
+from ..corpora.records import SourceDocument
+from ..extensions import SPANS_KEY
+
+
+@dataclass
+class Result:
+    """The outcome for one document: its output (PubTator text or BioCDocument) or an error."""
+
+    doc_id: str
+    output: object = None
+    error: Optional[str] = None
+    mentions: Dict[str, int] = field(default_factory=dict)
+    ignored_input_mentions: int = 0
+
+
+class Annotator:
+    """Loads the pipeline once and annotates batches of SourceDocuments under a task."""
+
+    def __init__(self, model: str, task: Optional[str], threads: int = 0):
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        overrides = {"components": {"aioner": {"task": task, "tasks": None}}} if task else {}
+        self.nlp: Language = spacy.load(model, config=overrides)
+
+    def __call__(self, sources: List[SourceDocument], output_format: str = "pubtator") -> List[Result]:
+        """Annotate `sources`; outputs are PubTator text or BioCDocuments (`output_format`)."""
+        docs, results = [], []
+        for source in sources:
+            try:
+                docs.append(self._make_doc(source))
+                results.append(None)
+            except Exception as err:  # noqa: BLE001 - reported as a reject, the run goes on
+                docs.append(None)
+                results.append(Result(source.id, error=f"{type(err).__name__}: {err}"))
+        todo = [i for i, doc in enumerate(docs) if doc is not None]
+        try:
+            annotated = list(self.nlp.pipe([docs[i] for i in todo]))
+            for i, doc in zip(todo, annotated):
+                results[i] = self._result(sources[i], doc, output_format)
+        except Exception:  # noqa: BLE001 - retry one by one to isolate the culprit
+            for i in todo:
+                try:
+                    results[i] = self._result(sources[i], self.nlp(docs[i]), output_format)
+                except Exception as err:  # noqa: BLE001
+                    results[i] = Result(sources[i].id, error=f"{type(err).__name__}: {err}")
+        return results
+
+    def _make_doc(self, source: SourceDocument) -> Doc:
+        length = sum(len(p.text) + 1 for p in source.passages)
+        if length > self.nlp.max_length:
+            raise ValueError(f"document of {length} characters exceeds nlp.max_length ({self.nlp.max_length})")
+        ignored = len(source.mentions)
+        source = SourceDocument(source.id, source.passages, [], source.infons, source.path, source.line)
+        doc = build_doc(self.nlp, source, "ALL")
+        doc._.aioner_task = None  # the pipe's (or --task) task applies
+        doc.user_data["aioner_ignored_input_mentions"] = ignored
+        del doc.spans[SPANS_KEY]
+        return doc
+
+    def _result(self, source: SourceDocument, doc: Doc, output_format: str) -> Result:
+        mentions = Counter(span.label_ for span in doc.spans.get(SPANS_KEY, doc.ents))
+        output = format_pubtator(doc) if output_format == "pubtator" else to_bioc_document(doc)
+        return Result(source.id, output, mentions=dict(mentions),
+                      ignored_input_mentions=doc.user_data.get("aioner_ignored_input_mentions", 0))
