@@ -13,7 +13,7 @@ from lxml import etree
 from spacy.tokens import Doc
 
 from ..extensions import SPANS_KEY
-from .docs import doc_mentions, doc_passages
+from .docs import doc_mentions, doc_passages, mention_identifier
 from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
 
 IDENTIFIER_KEYS = ("identifier", "Identifier")
@@ -85,8 +85,9 @@ def to_bioc_document(doc: Doc) -> bioc.BioCDocument:
         annotation = bioc.BioCAnnotation()
         annotation.id = str(n)
         annotation.infons["type"] = span.label_
-        if span.kb_id_:
-            annotation.infons["identifier"] = span.kb_id_
+        identifier = mention_identifier(span)
+        if identifier:
+            annotation.infons["identifier"] = identifier
         if (span.start, span.end, span.label_) in scores:
             annotation.infons["score"] = f"{scores[(span.start, span.end, span.label_)]:.4f}"
         annotation.text = doc.text[start:end]

@@ -127,6 +127,15 @@ def doc_mentions(doc: Doc) -> List[Tuple[int, int, Span]]:
     return sorted(out, key=lambda item: (item[0], item[1], item[2].label_))
 
 
+def mention_identifier(span: Span) -> str:
+    """The span's identifier: its kb_id, else the best candidate of scispaCy's linker."""
+    if span.kb_id_:
+        return span.kb_id_
+    if Span.has_extension("kb_ents") and span._.kb_ents:
+        return span._.kb_ents[0][0]
+    return ""
+
+
 def _span_key(span: Span) -> str:
     return f"{span.start_char}:{span.end_char}:{span.label_}"
 

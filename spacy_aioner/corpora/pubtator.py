@@ -10,7 +10,7 @@ from typing import IO, Iterable, Iterator, List, Optional, Union
 
 from spacy.tokens import Doc
 
-from .docs import doc_mentions, doc_passages
+from .docs import doc_mentions, doc_passages, mention_identifier
 from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
 from .text_lines import read_lines
 
@@ -95,8 +95,9 @@ def format_pubtator(doc: Doc) -> str:
     lines = [f"{doc_id}|t|{title}", f"{doc_id}|a|{abstract}"]
     for start, end, span in doc_mentions(doc):
         fields = [doc_id, str(start), str(end), doc.text[start:end], span.label_]
-        if span.kb_id_:
-            fields.append(span.kb_id_)
+        identifier = mention_identifier(span)
+        if identifier:
+            fields.append(identifier)
         lines.append("\t".join(fields))
     return "\n".join(lines) + "\n\n"
 

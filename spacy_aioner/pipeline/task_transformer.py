@@ -65,7 +65,7 @@ class TaskTransformer(Transformer):
     def find_listeners(self, component) -> None:
         """Register `component`'s listeners and, for an aioner pipe, adopt its task."""
         super().find_listeners(component)
-        if component.name not in self.listener_map or not hasattr(component, "encoder_task"):
+        if not hasattr(component, "encoder_task") or component.name not in self.listener_map:
             return
         tasks = getattr(self, "_listener_tasks", {})
         tasks[component.name] = component.encoder_task
