@@ -6,7 +6,7 @@ given in the aioner pipe's config (``add_pipe`` or ``spacy.load(..., config=...)
 the encoder with no retraining. One transformer pass serves one task: two aioner pipes with
 different tasks on one transformer are refused (use the ``tasks`` setting instead).
 """
-from typing import Callable
+from typing import Callable, Dict
 
 from spacy.language import Language
 from spacy_transformers.annotation_setters import null_annotation_setter
@@ -61,15 +61,15 @@ class TaskTransformer(Transformer):
                 f"got {model.name!r}"
             )
         super().__init__(vocab, model, set_extra_annotations, name=name, max_batch_items=max_batch_items)
+        self._listener_tasks: Dict[str, str] = {}  # listening aioner pipe -> its encoder task
 
     def find_listeners(self, component) -> None:
         """Register `component`'s listeners and, for an aioner pipe, adopt its task."""
         super().find_listeners(component)
         if not hasattr(component, "encoder_task") or component.name not in self.listener_map:
             return
-        tasks = getattr(self, "_listener_tasks", {})
+        tasks = self._listener_tasks
         tasks[component.name] = component.encoder_task
-        self._listener_tasks = tasks
         if len(set(tasks.values())) > 1:
             raise ValueError(
                 f"{self.name}: aioner pipes with different tasks listen to it ({tasks}); one "
