@@ -26,9 +26,7 @@ def main(model: Path, data: List[Path], output_json: Path, output_md: Path, name
             "ents_per_type": scores["ents_per_type"],
             "words_per_second": words / seconds,
         }
-    meta = json.loads((model / "meta.json").read_text())
-    report = {"model": str(model), "name": name or model.parent.name, "results": results,
-              }
+    report = {"model": str(model), "name": name or model.parent.name, "results": results}
     output_json.parent.mkdir(parents=True, exist_ok=True)
     output_json.write_text(json.dumps(report, indent=2))
     output_md.write_text(to_markdown(report))

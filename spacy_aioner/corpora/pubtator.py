@@ -6,7 +6,7 @@ TAB, so text lines that themselves contain TAB characters (Linnaeus) read exactl
 """
 import re
 from pathlib import Path
-from typing import IO, Iterable, Iterator, List, Optional, Union
+from typing import IO, Iterable, Iterator, Optional, Union
 
 from spacy.tokens import Doc
 

@@ -5,13 +5,13 @@ The model's forward returns the emissions; the pipe runs the CRF layer on them f
 loss and calls the torch CRF directly to decode, so both share one set of parameters
 that thinc serializes and updates.
 """
-from typing import Callable, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import torch
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, torch2xp, with_array, xp2torch
-from thinc.types import Floats1d, Floats2d, Ints1d
+from thinc.types import Floats1d, Floats2d
 
 from ..scheme import LABELS
 from .crf import ConstrainedCRF

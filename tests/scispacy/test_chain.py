@@ -6,7 +6,6 @@ import json
 
 import pytest
 import spacy
-from spacy.tokens import Span
 
 from spacy_aioner.corpora.docs import build_docs
 from spacy_aioner.corpora.manifest import load_manifest
