@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
 import typer
 
 from spacy_aioner.annotation.engines import LocalEngine, RayEngine
@@ -44,7 +45,7 @@ def run(engine, inputs: Path, output: Path, batch_size: int) -> float:
     return seconds
 
 
-def main(model: Path, docs: int = 200, n_process: int = 2, batch_size: int = 16, corpus: Path = CORPUS,
+def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 200, n_process: int = 2, batch_size: int = 16, corpus: Path = CORPUS,
          output: Path = ROOT / "bench" / "results" / "annotate.json"):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -52,8 +53,9 @@ def main(model: Path, docs: int = 200, n_process: int = 2, batch_size: int = 16,
         words = make_input(tmp / "in", corpus, docs, files=2 * n_process)
         runs = {}
         for name, make, cores in (
-            ("1 process", lambda: LocalEngine(str(model), None), 1),
-            (f"{n_process} processes", lambda: LocalEngine(str(model), None, n_process=n_process), n_process),
+            (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), None),
+             torch.get_num_threads()),
+            (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), None, n_process=n_process), n_process),
             (f"ray local, {n_process} actors", lambda: RayEngine(str(model), None, n_actors=n_process), n_process),
         ):
             engine = make()  # model loading is not timed
@@ -71,6 +73,7 @@ def main(model: Path, docs: int = 200, n_process: int = 2, batch_size: int = 16,
     typer.echo("| engine | docs/s | words/s |\n|---|---|---|")
     for name, r in runs.items():
         typer.echo(f"| {name} | {r['docs_per_s']:.2f} | {r['words_per_s']:.0f} |")
+    typer.echo("(model loading is not timed for the local engines; Ray's actors load it inside the run)")
     typer.echo(f"Projected: {hours:.0f} h for 35M abstracts on 100 cores at {best:.2f} docs/s per core")
 
 
