@@ -55,11 +55,11 @@ def convert_manifest(
         reports.append(report)
         if entry.file == dev_file and dev_docs:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
-            save_docs(dev, output_dir / "dev.spacy")
+            report.written_documents += save_docs(dev, output_dir / "dev.spacy")
         else:
             docs = cap_docs(docs, max_docs, max_tokens)
         stem = Path(entry.file).name.rsplit(".", 1)[0]
-        save_docs(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy")
+        report.written_documents += save_docs(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy")
     return reports
 
 
@@ -79,7 +79,7 @@ def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]
 
 def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
-    columns = ["documents", "empty_documents", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
+    columns = ["documents", "empty_documents", "written_documents", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
     header = ["file", "task"] + columns
     rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]

@@ -57,6 +57,7 @@ class ConversionReport:
     task: str
     documents: int = 0
     empty_documents: int = 0
+    written_documents: int = 0  # to train + dev DocBins: empty and capped-out ones are not
     mentions_read: int = 0
     in_spans: int = 0
     in_ents: int = 0
@@ -85,6 +86,7 @@ class ConversionReport:
             "task": self.task,
             "documents": self.documents,
             "empty_documents": self.empty_documents,
+            "written_documents": self.written_documents,
             "mentions_read": self.mentions_read,
             "in_spans": self.in_spans,
             "in_ents": self.in_ents,

@@ -25,6 +25,7 @@ def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
     assert "tmVar3_Train.PubTator" in result.stdout and "type 'Gene' not mapped for task Variant" in result.stdout
     report = json.loads((out / "report.json").read_text())
     assert [r["task"] for r in report] == ["ALL", "Variant"]
+    assert [r["written_documents"] for r in report] == [500, 5]  # the cap is reported, not silent
     assert all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
     variant = list(DocBin().from_disk(out / "train" / "tmVar3_Train.Variant.spacy").get_docs(nlp.vocab))
     assert len(variant) == 5 and all(d._.aioner_task == "Variant" for d in variant)
