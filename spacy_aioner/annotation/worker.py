@@ -69,16 +69,12 @@ class Annotator:
         length = sum(len(p.text) + 1 for p in source.passages)
         if length > self.nlp.max_length:
             raise ValueError(f"document of {length} characters exceeds nlp.max_length ({self.nlp.max_length})")
-        ignored = len(source.mentions)
-        source = SourceDocument(source.id, source.passages, [], source.infons, source.path, source.line)
-        doc = build_doc(self.nlp, source, "ALL")
+        doc = build_doc(self.nlp, source, "ALL", type_map={})  # input mentions are not gold here: none kept
         doc._.aioner_task = None  # the pipe's (or --task) task applies
-        doc.user_data["aioner_ignored_input_mentions"] = ignored
         del doc.spans[SPANS_KEY]
         return doc
 
     def _result(self, source: SourceDocument, doc: Doc, output_format: str) -> Result:
         mentions = Counter(span.label_ for span in doc.spans.get(SPANS_KEY, doc.ents))
         output = format_pubtator(doc) if output_format == "pubtator" else to_bioc_document(doc)
-        return Result(source.id, output, mentions=dict(mentions),
-                      ignored_input_mentions=doc.user_data.get("aioner_ignored_input_mentions", 0))
+        return Result(source.id, output, mentions=dict(mentions), ignored_input_mentions=len(source.mentions))

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..extensions import SPANS_KEY
+from .aioner import add_where_free
 
 
 @Language.factory(
@@ -101,6 +102,4 @@ def _merge_ents(doc: Doc, spans: List[Span], previous_group) -> List[Span]:
     """Non-overlapping entities: other pipes' entities first, then our spans, longest first."""
     ours = {(s.start, s.end, s.label_) for s in previous_group}
     foreign = [e for e in doc.ents if (e.start, e.end, e.label_) not in ours]
-    taken = {i for e in foreign for i in range(e.start, e.end)}
-    chosen = [s for s in filter_spans(spans) if not taken.intersection(range(s.start, s.end))]
-    return sorted(foreign + chosen, key=lambda s: s.start)
+    return add_where_free(foreign, filter_spans(spans))

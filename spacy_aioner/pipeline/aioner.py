@@ -280,20 +280,10 @@ class AIONER(TrainablePipe):
 
     def _resolve_ents(self, doc: Doc, spans: List[Span], scores: List[float]) -> List[Span]:
         if self.ents_rule == "score":
-            ranked = sorted(range(len(spans)), key=lambda k: (-scores[k], -len(spans[k]), spans[k].start))
-            chosen, taken = [], set()
-            for k in ranked:
-                if not taken.intersection(range(spans[k].start, spans[k].end)):
-                    chosen.append(spans[k])
-                    taken.update(range(spans[k].start, spans[k].end))
+            ranked = [spans[k] for k in sorted(range(len(spans)), key=lambda k: (-scores[k], -len(spans[k]), spans[k].start))]
         else:
-            chosen = filter_spans(spans)
-        if self.overwrite_ents:
-            return sorted(chosen, key=lambda s: s.start)
-        existing = list(doc.ents)
-        taken = {i for ent in existing for i in range(ent.start, ent.end)}
-        kept = [s for s in chosen if not taken.intersection(range(s.start, s.end))]
-        return sorted(existing + kept, key=lambda s: s.start)
+            ranked = filter_spans(spans)
+        return add_where_free([] if self.overwrite_ents else list(doc.ents), ranked)
 
     def _example_task(self, example: Example) -> str:
         return check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)
@@ -314,6 +304,18 @@ class AIONER(TrainablePipe):
                     f"[corpora.train] @readers = \"spacy-aioner.Corpus.v1\" so each document's task "
                     f"reaches the encoder input."
                 )
+
+
+def add_where_free(kept: List[Span], candidates: Iterable[Span]) -> List[Span]:
+    """`kept`, plus each candidate (in order) that overlaps nothing taken so far; by start."""
+    taken = {i for span in kept for i in range(span.start, span.end)}
+    out = list(kept)
+    for span in candidates:
+        tokens = range(span.start, span.end)
+        if not taken.intersection(tokens):
+            out.append(span)
+            taken.update(tokens)
+    return sorted(out, key=lambda span: span.start)
 
 
 def _split_at_breaks(spans: List[Span]) -> List[Span]:
