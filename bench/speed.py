@@ -7,12 +7,15 @@ offline MiniLM encoder, same windows:
   (c) aioner_transformer + aioner, softmax decoder
   (d) transformer + spaCy's stock `ner`
 
-Training words/s for (b) and (d). Writes JSON (default bench/results/speed.json) and prints
+Training words/s for (b) and (d). The pipelines take turns for `rounds` rounds and the
+median of each is reported (every sample is kept in the JSON). Writes JSON (default bench/results/speed.json) and prints
 a table. Run it on an otherwise idle machine: python bench/speed.py
 """
+import functools
 import itertools
 import json
 import platform
+import statistics
 import time
 from pathlib import Path
 
@@ -58,40 +61,60 @@ def examples_for(nlp, sources):
 
 
 def inference(nlp, texts, batch_size):
-    list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
     started = time.perf_counter()
     words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
     return words / (time.perf_counter() - started)
 
 
-def training(nlp, examples, steps, batch_docs):
+def trainer(nlp, examples, batch_docs):
+    """A function that runs `steps` updates and returns the words/s they took."""
     optimizer = nlp.initialize(lambda: examples)
-    batches = [examples[i : i + batch_docs] for i in range(0, len(examples), batch_docs)]
-    nlp.update(batches[0], sgd=optimizer)  # warm-up
-    words, started = 0, time.perf_counter()
-    for batch in itertools.islice(itertools.cycle(batches[1:]), steps):
-        nlp.update(batch, sgd=optimizer)
-        words += sum(len(eg.predicted) for eg in batch)
-    return words / (time.perf_counter() - started)
+    batches = itertools.cycle([examples[i : i + batch_docs] for i in range(0, len(examples), batch_docs)])
+    nlp.update(next(batches), sgd=optimizer)  # warm-up
+
+    def run(steps):
+        words, started = 0, time.perf_counter()
+        for batch in itertools.islice(batches, steps):
+            nlp.update(batch, sgd=optimizer)
+            words += sum(len(eg.predicted) for eg in batch)
+        return words / (time.perf_counter() - started)
+
+    return run
 
 
-def main(docs: int = 100, batch_size: int = 16, train_steps: int = 20, threads: int = 2,
+def interleaved(runners, rounds):
+    """Median words/s of each runner over `rounds`, the runners taking turns in every round,
+    so that a slow phase of the machine hits them all alike. Returns (medians, samples)."""
+    samples = {kind: [] for kind in runners}
+    for _ in range(rounds):
+        for kind, run in runners.items():
+            samples[kind].append(run())
+            typer.echo(f"  {kind}: {samples[kind][-1]:.0f} words/s")
+    return {kind: statistics.median(values) for kind, values in samples.items()}, samples
+
+
+def main(docs: int = 100, batch_size: int = 16, train_steps: int = 20, threads: int = 2, rounds: int = 3,
          output: Path = ROOT / "bench" / "results" / "speed.json", corpus: Path = CORPUS):
     torch.set_num_threads(threads)
     sources = list(read_pubtator(corpus))
     infer_sources, train_sources = sources[-docs:], sources[: max(8 * 8, docs)]
     texts = ["\n".join(p.text for p in s.passages) for s in infer_sources]
     results = {"machine": platform.processor() or platform.machine(), "threads": threads, "docs": docs,
-               "batch_size": batch_size, "corpus": corpus.name, "inference_words_per_s": {}, "training_words_per_s": {}}
+               "batch_size": batch_size, "rounds": rounds, "corpus": corpus.name}
+    runners = {}
     for kind in ("bare", "aioner_transformer", "crf", "softmax", "ner"):
         nlp = build(kind)
         nlp.initialize(lambda: examples_for(nlp, train_sources[:20]))
-        results["inference_words_per_s"][kind] = inference(nlp, texts, batch_size)
-        typer.echo(f"inference {kind}: {results['inference_words_per_s'][kind]:.0f} words/s")
+        list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
+        runners[kind] = functools.partial(inference, nlp, texts, batch_size)
+    typer.echo("inference")
+    results["inference_words_per_s"], results["inference_samples"] = interleaved(runners, rounds)
+    runners = {}
     for kind in ("crf", "ner"):
         nlp = build(kind)
-        results["training_words_per_s"][kind] = training(nlp, examples_for(nlp, train_sources), train_steps, 8)
-        typer.echo(f"training {kind}: {results['training_words_per_s'][kind]:.0f} words/s")
+        runners[kind] = functools.partial(trainer(nlp, examples_for(nlp, train_sources), 8), train_steps)
+    typer.echo("training")
+    results["training_words_per_s"], results["training_samples"] = interleaved(runners, rounds)
     bare = results["inference_words_per_s"]["bare"]
     results["crf_inference_overhead_vs_bare"] = bare / results["inference_words_per_s"]["crf"] - 1
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -4,14 +4,20 @@ The libraries on PyPI (pytorch-crf, allennlp's CRF) have neither per-sequence la
 nor constraints inside the likelihood, which the AIO scheme needs: a document of task T may
 only use {B-T, I-T, O-T}, and I-X may only follow B-X or I-X. Forbidden moves and labels
 get a large negative score in the likelihood, in Viterbi decoding and in the marginals.
-"""
-from typing import List, Sequence
 
+Training (the likelihood and its gradient) runs in torch; inference (Viterbi and the
+marginals behind the confidence scores) runs in numpy without autograd, because per-step
+torch overhead, not arithmetic, dominates at 19 labels.
+"""
+from typing import List, Sequence, Tuple
+
+import numpy
 import torch
 from torch import nn
 
 from ..scheme import is_valid_start, is_valid_transition
 
+Tagging = Tuple[List[int], List[float]]  # label ids and each token's marginal of its label
 NEG = -1.0e4  # finite, so that an all-forbidden row gives a huge loss rather than NaN
 
 
@@ -65,41 +71,109 @@ class ConstrainedCRF(nn.Module):
             alpha = torch.where((t < lengths)[:, None], step, alpha)
         return torch.logsumexp(alpha + self.end_scores[None, :], dim=1) * (lengths > 0)
 
-    def marginals(self, emissions, lengths, label_mask):
-        """Per-token label marginals ``(batch, time, labels)``, as d(log Z)/d(emissions)."""
-        with torch.enable_grad():
-            emissions = emissions.detach().requires_grad_(True)
-            log_z = self.log_partition(emissions, lengths, label_mask).sum()
-            (grad,) = torch.autograd.grad(log_z, emissions)
-        return grad
+    def constraint_arrays(self) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Transition, start and end scores with the forbidden moves at NEG, as float64 arrays."""
+        with torch.no_grad():
+            transitions = self.transitions.masked_fill(~self.allowed_transitions, NEG)
+            start = self.start_scores.masked_fill(~self.allowed_starts, NEG)
+            return tuple(t.detach().cpu().double().numpy() for t in (transitions, start, self.end_scores))
+
+    def tag(self, emissions: Sequence[numpy.ndarray], label_masks: Sequence[Sequence[bool]]) -> List[Tagging]:
+        """Viterbi path and each token's marginal of its path label, per (tokens, labels) array.
+
+        Inference runs in numpy without autograd: one Viterbi pass and one scaled
+        forward-backward pass over the padded batch, a few small array operations per step.
+        """
+        padded, lengths = pad_batch(emissions, len(self.labels))
+        mask = numpy.asarray(label_masks, dtype=bool).reshape(len(emissions), len(self.labels))
+        paths = viterbi(padded, lengths, mask, *self.constraint_arrays())
+        marginals = forward_backward(padded, lengths, mask, *self.constraint_arrays())
+        rows = numpy.arange(padded.shape[1])
+        return [
+            (path.tolist(), marginals[i, rows[: len(path)], path].tolist())
+            for i, path in enumerate(paths)
+        ]
 
     def decode(self, emissions, lengths, label_mask) -> List[List[int]]:
-        """The best label-id sequence of each sequence (Viterbi), unpadded."""
-        emissions, transitions, start = self._constrained(emissions, label_mask)
-        batch, time, _ = emissions.shape
-        if time == 0:
-            return [[] for _ in range(batch)]
-        score = start[None, :] + emissions[:, 0]
-        history = []
-        for t in range(1, time):
-            best, best_prev = (score[:, :, None] + transitions[None]).max(dim=1)
-            step = best + emissions[:, t]
-            active = (t < lengths)[:, None]
-            score = torch.where(active, step, score)
-            # padded steps point to themselves, so backtracking passes through unchanged
-            identity = torch.arange(score.shape[1], device=score.device).expand_as(best_prev)
-            history.append(torch.where(active, best_prev, identity))
-        score = score + self.end_scores[None, :]
-        paths = []
-        for b in range(batch):
-            n = int(lengths[b])
-            if n == 0:
-                paths.append([])
-                continue
-            label = int(score[b].argmax())
-            path = [label]
-            for t in range(n - 1, 0, -1):
-                label = int(history[t - 1][b, label])
-                path.append(label)
-            paths.append(path[::-1])
-        return paths
+        """The best label-id sequence of each padded sequence (Viterbi), unpadded."""
+        arrays = _as_numpy(emissions, lengths, label_mask)
+        return [path.tolist() for path in viterbi(*arrays, *self.constraint_arrays())]
+
+    def marginals(self, emissions, lengths, label_mask) -> numpy.ndarray:
+        """Per-token label marginals ``(batch, time, labels)`` of padded sequences."""
+        return forward_backward(*_as_numpy(emissions, lengths, label_mask), *self.constraint_arrays())
+
+
+def pad_batch(emissions: Sequence[numpy.ndarray], n_labels: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Zero-padded float64 ``(batch, time, labels)`` array and the lengths."""
+    lengths = numpy.asarray([len(e) for e in emissions], dtype=numpy.int64)
+    padded = numpy.zeros((len(emissions), int(lengths.max(initial=0)), n_labels))
+    for i, e in enumerate(emissions):
+        padded[i, : len(e)] = e
+    return padded, lengths
+
+
+def viterbi(emissions, lengths, label_mask, transitions, start, end) -> List[numpy.ndarray]:
+    """Best path of each padded sequence under the constraints, as unpadded label ids."""
+    batch, time, _ = emissions.shape
+    if time == 0:
+        return [numpy.zeros(0, dtype=numpy.int64) for _ in range(batch)]
+    emissions = numpy.where(label_mask[:, None, :], emissions, NEG)
+    batch_rows = numpy.arange(batch)
+    score = start[None, :] + emissions[:, 0]
+    history = numpy.empty((time, batch, emissions.shape[2]), dtype=numpy.int64)
+    history[0] = numpy.arange(emissions.shape[2])
+    for t in range(1, time):
+        candidates = score[:, :, None] + transitions[None]
+        best_prev = candidates.argmax(axis=1)
+        step = candidates.max(axis=1) + emissions[:, t]
+        active = (t < lengths)[:, None]
+        score = numpy.where(active, step, score)
+        # padded steps point to themselves, so backtracking passes through them unchanged
+        history[t] = numpy.where(active, best_prev, history[0])
+    label = (score + end[None, :]).argmax(axis=1)
+    path = numpy.empty((batch, time), dtype=numpy.int64)
+    for t in range(time - 1, -1, -1):
+        path[:, t] = label
+        label = history[t][batch_rows, label]
+    return [path[i, : lengths[i]] for i in range(batch)]
+
+
+def forward_backward(emissions, lengths, label_mask, transitions, start, end) -> numpy.ndarray:
+    """Per-token label marginals ``(batch, time, labels)``; zero on padding.
+
+    Runs in probability space with every step rescaled to sum 1 (scores shifted by their
+    maximum before exponentiation), so nothing over- or underflows.
+    """
+    batch, time, n = emissions.shape
+    marginals = numpy.zeros((batch, time, n))
+    if time == 0:
+        return marginals
+    emissions = numpy.where(label_mask[:, None, :], emissions, -numpy.inf)
+    emit = numpy.exp(emissions - emissions.max(axis=2, keepdims=True))
+    trans = numpy.exp(transitions - transitions.max())
+    active = numpy.arange(time)[None, :] < lengths[:, None]
+    alphas = numpy.empty((time, batch, n))
+    alpha = numpy.exp(start - start.max())[None, :] * emit[:, 0]
+    alphas[0] = alpha / alpha.sum(axis=1, keepdims=True)
+    for t in range(1, time):
+        alpha = (alphas[t - 1] @ trans) * emit[:, t]
+        alphas[t] = alpha / alpha.sum(axis=1, keepdims=True)
+    beta = numpy.broadcast_to(numpy.exp(end - end.max()), (batch, n))
+    last = numpy.maximum(lengths - 1, 0)
+    for t in range(time - 1, -1, -1):
+        # a sequence's backward pass starts at its own last token
+        beta = numpy.where((t == last)[:, None], numpy.exp(end - end.max())[None, :], beta)
+        joint = alphas[t] * beta
+        marginals[:, t] = joint / joint.sum(axis=1, keepdims=True)
+        if t:
+            beta = (emit[:, t] * beta) @ trans.T
+            beta = beta / beta.sum(axis=1, keepdims=True)
+    return numpy.where(active[:, :, None], marginals, 0.0)
+
+
+def _as_numpy(emissions, lengths, label_mask):
+    """Accept torch tensors or arrays; return float64/int64/bool numpy arrays."""
+    def array(x):
+        return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else numpy.asarray(x)
+    return array(emissions).astype(numpy.float64), array(lengths).astype(numpy.int64), array(label_mask).astype(bool)

@@ -11,7 +11,6 @@ from itertools import islice
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
-import torch
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.scorer import get_ner_prf
@@ -21,7 +20,7 @@ from spacy.util import filter_spans, registry
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..extensions import SPANS_KEY, install_extensions
-from ..layers.tagger import crf_module, pad
+from ..layers.tagger import crf_module
 from ..layers.task_transformer import TaskTransformerModel
 from ..scheme import LABEL_IDS, LABELS, allowed_mask, check_task, spans_to_tags, tags_to_spans
 
@@ -242,18 +241,8 @@ class AIONER(TrainablePipe):
                 probs = _masked_softmax(scores, numpy.asarray(mask, dtype="float32"))
                 out.append((probs.argmax(1).tolist(), probs.max(1).tolist()))
             return out
-        crf = crf_module(self.model)
-        padded, lengths = pad(emissions)
-        label_mask = torch.tensor(masks, dtype=torch.bool)
-        if padded.shape[1] == 0:  # only empty documents
-            return [([], []) for _ in emissions]
-        with torch.no_grad():
-            paths = crf.decode(padded, lengths, label_mask)
-        marginals = crf.marginals(padded, lengths, label_mask)
-        return [
-            (path, marginals[i, torch.arange(len(path)), torch.tensor(path, dtype=torch.long)].tolist())
-            for i, path in enumerate(paths)
-        ]
+        to_numpy = self.model.ops.to_numpy
+        return crf_module(self.model).tag([to_numpy(e) for e in emissions], masks)
 
     def _extra_pass(self, docs: List[Doc], task: str) -> List[Tuple[List[int], List[float]]]:
         """Encode `docs` once more under `task` and tag them, leaving ``doc._.trf_data`` as it was."""

@@ -1,6 +1,7 @@
 """The CRF against brute-force enumeration of every label sequence."""
 import itertools
 
+import numpy
 import pytest
 import torch
 
@@ -63,8 +64,28 @@ def test_likelihood_viterbi_and_marginals_equal_brute_force(crf, masked):
         assert torch.allclose(log_z[b], bz)
         assert torch.allclose(nll[b], bz - scores[tuple(tags[b, :n].tolist())])
         assert paths[b] == best
-        assert torch.allclose(marginals[b, :n], marg, atol=1e-8)
+        assert numpy.allclose(marginals[b, :n], marg.detach().numpy(), atol=1e-8)
+        assert not marginals[b, n:].any()
     assert paths[3] == [] and float(nll[3]) == 0.0
+
+
+def test_tag_returns_each_paths_marginals_for_unpadded_arrays(crf):
+    rng = numpy.random.default_rng(2)
+    emissions = [rng.normal(size=(n, len(SMALL))) * 3 for n in (5, 3, 0)]
+    masks = [[True] * 5, [True, True, False, False, True], [True] * 5]
+    tagged = crf.tag(emissions, masks)
+    for (path, confidences), e, mask in zip(tagged, emissions, masks):
+        _, best, marg, _ = brute_force(crf, torch.from_numpy(e), len(e), mask) if len(e) else (0, [], None, 0)
+        assert path == best
+        assert numpy.allclose(confidences, [float(marg[t, label]) for t, label in enumerate(path)], atol=1e-8)
+    assert tagged[2] == ([], [])
+
+
+def test_marginals_stay_finite_under_extreme_scores(crf):
+    emissions = torch.tensor([[[500.0, -500.0, 0.0, 300.0, -800.0]] * 6], dtype=torch.float64)
+    marginals = crf.marginals(emissions, torch.tensor([6]), torch.ones(1, len(SMALL), dtype=torch.bool))
+    assert numpy.isfinite(marginals).all()
+    assert numpy.allclose(marginals.sum(axis=2), 1.0)
 
 
 def test_constraints_are_never_violated_even_against_strong_emissions():
