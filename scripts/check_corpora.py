@@ -1,4 +1,5 @@
-"""Verify the corpus files in CORPUS_DIR against the md5 checksums of project.yml's assets."""
+"""Verify the corpus files in CORPUS_DIR against the md5 checksums of project.yml's assets
+(those under --assets-dir, plus the extra test sets with --include-extra)."""
 import hashlib
 import sys
 from pathlib import Path
@@ -7,11 +8,14 @@ import srsly
 import typer
 
 
-def main(corpus_dir: Path, project: Path = Path("project.yml"), include_extra: bool = False):
+def main(corpus_dir: Path, project: Path = Path("project.yml"), include_extra: bool = False,
+         assets_dir: str = typer.Option("assets/corpora", help="Check the assets whose dest is in this folder")):
     assets = srsly.read_yaml(project)["assets"]
     checked = 0
     for asset in assets:
         if asset.get("extra") and not include_extra:
+            continue
+        if Path(asset["dest"]).parent != Path(assets_dir) and not asset.get("extra"):
             continue
         path = corpus_dir / Path(asset["dest"]).name
         if not path.exists():

@@ -1,29 +1,30 @@
-"""Side-by-side dev F1 of the workflows (AIO `all`, BioRED-only `baseline`, stock `ner`)."""
+"""Side-by-side dev F1 of workflows (by default AIO `all`, BioRED-only `baseline`, stock `ner`),
+overall and per entity type."""
 import json
 from pathlib import Path
 from typing import List
 
 import typer
 
-from spacy_aioner.scheme import ENTITY_TYPES
-
 
 def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all", "baseline", "ner"])):
-    rows = []
+    reports = {}
     for name in names:
         path = metrics_dir / f"{name}.json"
         if not path.exists():
             typer.echo(f"skipping {name}: {path} not found", err=True)
             continue
-        report = json.loads(path.read_text())
-        dev = report["results"]["dev.spacy"]
+        reports[name] = json.loads(path.read_text())["results"]["dev.spacy"]
+    types = list(dict.fromkeys(t for dev in reports.values() for t in (dev["ents_per_type"] or {})))
+    rows = []
+    for name, dev in reports.items():
         timing = metrics_dir / f"{name}_train_time.json"
         minutes = json.loads(timing.read_text())["seconds"] / 60 if timing.exists() else float("nan")
         per_type = dev["ents_per_type"] or {}
         rows.append([name, f"{100 * dev['ents_p']:.2f}", f"{100 * dev['ents_r']:.2f}", f"{100 * dev['ents_f']:.2f}"]
-                    + [f"{100 * per_type[t]['f']:.2f}" if t in per_type else "-" for t in ENTITY_TYPES]
+                    + [f"{100 * per_type[t]['f']:.2f}" if t in per_type else "-" for t in types]
                     + [f"{minutes:.0f}"])
-    header = ["workflow", "P", "R", "F"] + [f"F {t}" for t in ENTITY_TYPES] + ["train min"]
+    header = ["workflow", "P", "R", "F"] + [f"F {t}" for t in types] + ["train min"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
     output.write_text("\n".join(lines) + "\n")
     typer.echo("\n".join(lines))

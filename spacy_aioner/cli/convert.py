@@ -7,6 +7,7 @@ import typer
 
 from ..corpora.docbin import convert_manifest, format_reports, write_reports
 from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest
+from ..scheme import AIO, Scheme
 from ..tokenizer import blank_biomedical
 from . import app
 
@@ -21,13 +22,22 @@ def convert_cli(
     max_docs: Optional[int] = typer.Option(None, help="Cap on training documents per manifest line, except the dev file's training part"),
     max_tokens: Optional[int] = typer.Option(None, help="Cap on training tokens per manifest line, likewise"),
     lenient: bool = typer.Option(False, help="Skip and count bad mentions instead of stopping"),
+    labels: Optional[Path] = typer.Option(
+        None, exists=True, help="Label vocabulary (one label per line) whose B-X/I-X types replace the six AIO types, "
+        "e.g. AnEM_label.vocab for fine-tuning to new types",
+    ),
 ):
     """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
     started = time.time()
-    reports = convert_manifest(
-        blank_biomedical(), load_manifest(manifest), corpus_dir, output_dir,
-        dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
-    )
+    try:
+        scheme = Scheme.from_label_file(labels) if labels else AIO
+        reports = convert_manifest(
+            blank_biomedical(), load_manifest(manifest, scheme), corpus_dir, output_dir,
+            dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
+        )
+    except (ValueError, FileNotFoundError) as err:  # CorpusFormatError names the file, line and document
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(code=1)
     write_reports(reports, output_dir / "report.json")
     typer.echo(format_reports(reports))
     typer.echo(f"Converted {len(reports)} manifest lines in {time.time() - started:.1f}s -> {output_dir}")

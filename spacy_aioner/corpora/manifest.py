@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Union
 
-from ..scheme import check_task, task_types
+from ..scheme import AIO, Scheme
 from .bioc import read_bioc
 from .conll import read_conll
 from .pubtator import read_pubtator
@@ -53,8 +53,9 @@ def read_corpus(path: Union[str, Path], fmt: Optional[str] = None, **kwargs) -> 
     return READERS[fmt or detect_format(path)](path, **kwargs)
 
 
-def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST) -> List[ManifestEntry]:
-    """Parse a manifest file; bad lines raise CorpusFormatError with the line number."""
+def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST, scheme: Scheme = AIO) -> List[ManifestEntry]:
+    """Parse a manifest file whose target types belong to `scheme`; bad lines raise
+    CorpusFormatError with the line number."""
     path = Path(path)
     entries = []
     for line_no, line in enumerate(path.read_text(encoding="utf8").splitlines(), start=1):
@@ -64,16 +65,16 @@ def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST) -> List[ManifestEnt
         if len(fields) < 3:
             raise CorpusFormatError(path, line_no, None, "expected FILE TAB TASK TAB Type:Source|Source ...")
         try:
-            task = check_task(fields[1])
+            task = scheme.check_task(fields[1])
         except ValueError as err:
             raise CorpusFormatError(path, line_no, None, str(err)) from None
         type_map: Dict[str, str] = {}
         for mapping in fields[2:]:
             target, _, sources = mapping.partition(":")
-            if target not in task_types(task) or not sources:
+            if target not in scheme.task_types(task) or not sources:
                 raise CorpusFormatError(
                     path, line_no, None,
-                    f"{mapping!r}: the target must be one of {', '.join(task_types(task))} "
+                    f"{mapping!r}: the target must be one of {', '.join(scheme.task_types(task))} "
                     f"(the types of task {task}) followed by ':' and source types",
                 )
             for source in sources.split("|"):

@@ -1,11 +1,11 @@
-"""The AIO tagger: token vectors -> Linear + ReLU -> Linear emission scores over the 19
-labels, plus (for the CRF decoder) the CRF layer that owns the transition scores.
+"""The AIO tagger: token vectors -> Linear + ReLU -> Linear emission scores over the
+scheme's labels (the 19 AIO labels unless `entity_types` names others), plus (for the CRF decoder) the CRF layer that owns the transition scores.
 
 The model's forward returns the emissions; the pipe runs the CRF layer on them for the
 loss and calls the torch CRF directly to decode, so both share one set of parameters
 that thinc serializes and updates.
 """
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from spacy.tokens import Doc
@@ -13,7 +13,7 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, torch2xp, with_array, xp2torch
 from thinc.types import Floats1d, Floats2d
 
-from ..scheme import LABELS
+from ..scheme import AIO, Scheme
 from .crf import ConstrainedCRF
 
 DECODERS = ("crf", "softmax")
@@ -25,14 +25,18 @@ def build_aio_tagger(
     hidden_width: int = 256,
     dropout: float = 0.1,
     decoder: str = "crf",
+    entity_types: Optional[List[str]] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """Emission scores per token over the AIO labels; `decoder` is 'crf' or 'softmax'."""
+    """Emission scores per token over the labels of `entity_types` (default: the six AIO
+    types); `decoder` is 'crf' or 'softmax'."""
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
-    output = with_array(chain(Relu(nO=hidden_width, dropout=dropout), Linear(nO=len(LABELS))))
+    scheme = Scheme(tuple(entity_types)) if entity_types else AIO
+    output = with_array(chain(Relu(nO=hidden_width, dropout=dropout), Linear(nO=len(scheme.labels))))
     emissions = chain(tok2vec, output)
-    layers = [emissions] + ([build_crf_layer(LABELS)] if decoder == "crf" else [])
-    model = Model("aio_tagger", _forward, init=_init, layers=layers, attrs={"decoder": decoder})
+    layers = [emissions] + ([build_crf_layer(scheme.labels)] if decoder == "crf" else [])
+    attrs = {"decoder": decoder, "entity_types": list(scheme.entity_types)}
+    model = Model("aio_tagger", _forward, init=_init, layers=layers, attrs=attrs)
     model.set_ref("tok2vec", tok2vec)
     model.set_ref("output_layer", output)
     if decoder == "crf":
@@ -62,7 +66,7 @@ def pad(emissions: List[Floats2d], requires_grad: bool = False) -> Tuple[torch.T
     """Stack per-doc (tokens, labels) arrays into a zero-padded tensor, with the lengths."""
     lengths = torch.tensor([len(e) for e in emissions], dtype=torch.long)
     width = int(lengths.max()) if len(emissions) else 0
-    padded = torch.zeros(len(emissions), width, len(LABELS))
+    padded = torch.zeros(len(emissions), width, emissions[0].shape[1] if len(emissions) else 0)
     for i, e in enumerate(emissions):
         if len(e):
             padded[i, : len(e)] = xp2torch(e)

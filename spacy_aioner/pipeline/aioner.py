@@ -22,7 +22,7 @@ from thinc.api import Config, Model, set_dropout_rate
 from ..extensions import SPANS_KEY, install_extensions
 from ..layers.tagger import crf_module
 from ..layers.task_transformer import TaskTransformerModel
-from ..scheme import LABEL_IDS, LABELS, allowed_mask, check_task, spans_to_tags, tags_to_spans
+from ..scheme import ENTITY_TYPES, TASKS, Scheme, tags_to_spans
 
 DEFAULT_AIONER_MODEL_CONFIG = """
 [model]
@@ -109,7 +109,8 @@ class AIONER(TrainablePipe):
         self.vocab = vocab
         self.model = model
         self.name = name
-        self.tasks = [check_task(t) for t in (tasks or [task])]
+        self.scheme = Scheme(tuple(model.attrs.get("entity_types", ENTITY_TYPES)))
+        self.tasks = [self._check_task(t) for t in (tasks or [task])]
         if len(set(self.tasks)) != len(self.tasks):
             raise ValueError(f"{name}: tasks repeat: {self.tasks}")
         if ents_rule not in ENTS_RULES:
@@ -118,7 +119,7 @@ class AIONER(TrainablePipe):
         self.ents_rule = ents_rule
         self.overwrite_ents = overwrite_ents
         self.scorer = scorer
-        self.cfg = {"labels": list(LABELS)}
+        self.cfg = {"labels": list(self.scheme.labels)}
         self._encoder: Optional[TaskTransformerModel] = None
         for node in model.walk():  # a transformer inside this pipe's own model
             if isinstance(node, TaskTransformerModel):
@@ -144,7 +145,7 @@ class AIONER(TrainablePipe):
 
     def doc_task(self, doc: Doc) -> str:
         """The task the shared pass used for `doc`: its own, else the pipe's first task."""
-        return check_task(doc._.aioner_task or self.encoder_task)
+        return self._check_task(doc._.aioner_task or self.encoder_task)
 
     def predict(self, docs: Iterable[Doc]) -> List[List[TaskPrediction]]:
         """Per doc, the label ids and confidences of each task run on it."""
@@ -167,7 +168,7 @@ class AIONER(TrainablePipe):
         for doc, doc_predictions in zip(docs, predictions):
             spans, scores, tasks = [], [], []
             for task, label_ids, confidence in doc_predictions:
-                for span in _split_at_breaks(tags_to_spans(doc, [LABELS[i] for i in label_ids])):
+                for span in _split_at_breaks(tags_to_spans(doc, [self.labels[i] for i in label_ids])):
                     spans.append(span)
                     scores.append(float(min(confidence[span.start : span.end])))
                     tasks.append(task)
@@ -202,7 +203,7 @@ class AIONER(TrainablePipe):
         """CRF negative log-likelihood (or masked softmax cross-entropy) and its gradient."""
         examples = list(examples)
         tags = [self._gold_ids(eg) for eg in examples]
-        masks = numpy.asarray([allowed_mask(self._example_task(eg)) for eg in examples], dtype="float32")
+        masks = numpy.asarray([self.scheme.allowed_mask(self._example_task(eg)) for eg in examples], dtype="float32")
         if self.decoder == "crf":
             nll, backprop = self.model.get_ref("crf").begin_update((emissions, tags, masks))
             d_emissions = backprop(self.model.ops.xp.ones_like(nll))
@@ -221,20 +222,23 @@ class AIONER(TrainablePipe):
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
                    labels: Optional[List[str]] = None) -> None:
-        """Check the label set (fixed by the AIO scheme) and infer the model's sizes."""
-        if labels is not None and sorted(labels) != sorted(LABELS):
-            raise ValueError(f"{self.name}: the AIO scheme fixes the labels to {LABELS}; got {labels}")
+        """Check the label set (fixed by the model's entity types) and infer the model's sizes."""
+        if labels is not None and sorted(labels) != sorted(self.labels):
+            raise ValueError(f"{self.name}: the model's entity types fix the labels to {self.labels}; got {labels}")
         validate_get_examples(get_examples, "AIONER.initialize")
         docs = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=docs)
 
     def add_label(self, label: str) -> int:
-        raise NotImplementedError("The AIO scheme fixes the labels; set a task instead.")
+        raise NotImplementedError(
+            "The labels follow from the model's entity_types ([components.aioner.model] entity_types); "
+            "set a task to restrict them"
+        )
 
     # private helpers -------------------------------------------------------------------
 
     def _decode(self, emissions: List, tasks: List[str]) -> List[Tuple[List[int], List[float]]]:
-        masks = [allowed_mask(t) for t in tasks]
+        masks = [self.scheme.allowed_mask(t) for t in tasks]
         if self.decoder == "softmax":
             out = []
             for scores, mask in zip(emissions, masks):
@@ -275,13 +279,23 @@ class AIONER(TrainablePipe):
         return add_where_free([] if self.overwrite_ents else list(doc.ents), ranked)
 
     def _example_task(self, example: Example) -> str:
-        return check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)
+        return self._check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)
 
     def _gold_ids(self, example: Example) -> numpy.ndarray:
         task = self._example_task(example)
         ents = example.get_aligned_spans_y2x(example.reference.ents, allow_overlap=False)
-        tags = spans_to_tags(example.predicted, ents, task)
-        return numpy.asarray([LABEL_IDS[t] for t in tags], dtype="int64")
+        tags = self.scheme.spans_to_tags(example.predicted, ents, task)
+        return numpy.asarray([self.scheme.label_ids[t] for t in tags], dtype="int64")
+
+    def _check_task(self, task: str) -> str:
+        """`task` if the model's scheme has it and the encoder has its marker tokens."""
+        self.scheme.check_task(task)
+        if task not in TASKS:
+            raise ValueError(
+                f"{self.name}: task {task!r} has no marker tokens in the encoder (markers exist for "
+                f"{', '.join(TASKS)}); a pipeline with new entity types runs as task ALL"
+            )
+        return task
 
     def _check_task_reached_encoder(self, examples: List[Example]) -> None:
         for eg in examples:

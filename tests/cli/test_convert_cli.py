@@ -32,3 +32,19 @@ def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
     assert {e.label_ for d in variant for e in d.ents} == {"Variant"}
     assert len(DocBin().from_disk(out / "dev.spacy")) == 3
     assert len(DocBin().from_disk(out / "train" / "BioRED_TrainDev.ALL.spacy")) == 497  # never capped
+
+
+def test_convert_new_entity_types_needs_their_label_vocab(tmp_path, nlp):
+    labels = corpus_file("conll", "AnEM_label.vocab")
+    corpus_file("conll", "AnEM_train.conll")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text("AnEM_train.conll\tALL\tCell:Cell\tOrgan:Organ\tTissue:Tissue\n", encoding="utf8")
+    command = [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "conll"), str(tmp_path / "out"),
+               "--manifest", str(manifest), "--dev-file", "AnEM_train.conll", "--dev-docs", "100"]
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode != 0 and "manifest.tsv, line 1" in refused.stderr and "Gene" in refused.stderr
+    result = subprocess.run(command + ["--labels", str(labels)], capture_output=True, text=True, check=True)
+    assert "type 'Pathological_formation' not mapped for task ALL" in result.stdout  # counted, not silent
+    docs = list(DocBin().from_disk(tmp_path / "out" / "train" / "AnEM_train.ALL.spacy").get_docs(nlp.vocab))
+    assert len(docs) == 2815 - 100 and all(d._.aioner_task == "ALL" for d in docs)
+    assert {e.label_ for d in docs for e in d.ents} == {"Cell", "Organ", "Tissue"}

@@ -1,7 +1,7 @@
 import pytest
 
 from spacy_aioner.scheme import (
-    LABELS, MARKERS, TASKS, allowed_labels, is_valid_transition, spans_to_tags, tags_to_spans,
+    LABELS, MARKERS, TASKS, Scheme, allowed_labels, is_valid_transition, spans_to_tags, tags_to_spans,
 )
 from spacy_aioner.tokenizer import blank_biomedical
 from spacy.tokens import Span
@@ -22,6 +22,20 @@ def test_allowed_labels_per_task():
     assert len(all_labels) == 13
     with pytest.raises(ValueError, match="Unknown AIONER task 'Protein'"):
         allowed_labels("Protein")
+
+
+def test_scheme_of_new_types_from_a_label_vocab():
+    from tests.conftest import corpus_file
+
+    vocab = corpus_file("conll", "AnEM_label.vocab")
+    scheme = Scheme.from_label_file(vocab)
+    assert len(scheme.entity_types) == 11 and "Multi-tissue_structure" in scheme.entity_types
+    assert sorted(vocab.read_text().split()) == sorted(scheme.allowed_labels("ALL"))
+    assert len(scheme.labels) == 11 * 3 + 1 and scheme.tasks[-1] == "ALL"
+    assert scheme.allowed_labels("Organ") == ("B-Organ", "I-Organ", "O-Organ")
+    for bad in ([], ["Cell", "Cell"], ["ALL"], ["Two words"]):
+        with pytest.raises(ValueError, match="Entity types must be distinct"):
+            Scheme(tuple(bad))
 
 
 def test_transitions():

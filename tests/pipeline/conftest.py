@@ -23,12 +23,12 @@ def tiny_bert(tmp_path_factory):
     return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 
 
-def make_nlp(tiny_bert, task="ALL", decoder="crf", window=16, stride=12, **aioner_cfg):
+def make_nlp(tiny_bert, task="ALL", decoder="crf", window=16, stride=12, entity_types=None, **aioner_cfg):
     nlp = spacy.blank("en")
     nlp.tokenizer = make_biomedical_tokenizer(nlp)
     spans = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": window, "stride": stride}
     nlp.add_pipe("aioner_transformer", config={"model": {"name": str(tiny_bert), "get_spans": spans}})
-    cfg = {"task": task, "model": {"hidden_width": 32, "decoder": decoder}, **aioner_cfg}
+    cfg = {"task": task, "model": {"hidden_width": 32, "decoder": decoder, "entity_types": entity_types}, **aioner_cfg}
     nlp.add_pipe("aioner", config=cfg)
     return nlp
 
