@@ -14,6 +14,7 @@ import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.scorer import get_ner_prf
+from spacy.attrs import IS_SPACE
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import filter_spans, registry
@@ -168,7 +169,7 @@ class AIONER(TrainablePipe):
         for doc, doc_predictions in zip(docs, predictions):
             spans, scores, tasks = [], [], []
             for task, label_ids, confidence in doc_predictions:
-                for span in _split_at_breaks(tags_to_spans(doc, [self.labels[i] for i in label_ids])):
+                for span in _split_at_breaks(doc, tags_to_spans(doc, [self.labels[i] for i in label_ids])):
                     spans.append(span)
                     scores.append(float(min(confidence[span.start : span.end])))
                     tasks.append(task)
@@ -321,20 +322,24 @@ def add_where_free(kept: List[Span], candidates: Iterable[Span]) -> List[Span]:
     return sorted(out, key=lambda span: span.start)
 
 
-def _split_at_breaks(spans: List[Span]) -> List[Span]:
+def _split_at_breaks(doc: Doc, spans: List[Span]) -> List[Span]:
     """Spans cut at line breaks (passages are joined by one) and trimmed of whitespace tokens."""
+    space = set(numpy.flatnonzero(doc.to_array([IS_SPACE])).tolist())
+    if not space:
+        return spans
+    breaks = {i for i in space if "\n" in doc[i].text}
     out = []
     for span in spans:
         start = span.start
         for i in range(span.start, span.end + 1):
-            if i == span.end or "\n" in span.doc[i].text:
-                part = span.doc[start:i]
-                while len(part) and part[0].is_space:
-                    part = part[1:]
-                while len(part) and part[-1].is_space:
-                    part = part[:-1]
-                if len(part):
-                    out.append(Span(span.doc, part.start, part.end, label=span.label))
+            if i == span.end or i in breaks:
+                end = i
+                while start < end and start in space:
+                    start += 1
+                while end > start and end - 1 in space:
+                    end -= 1
+                if end > start:
+                    out.append(span if (start, end) == (span.start, span.end) else Span(doc, start, end, label=span.label))
                 start = i + 1
     return out
 

@@ -172,6 +172,7 @@ def test_predicted_mentions_never_cross_a_line_break(nlp):
     from spacy_aioner.pipeline.aioner import _split_at_breaks
 
     doc = nlp("Berberine title\nBerberine exhibits  roles")
-    spans = _split_at_breaks([Span(doc, 1, 5, "Chemical"), Span(doc, 2, 4, "Gene")])
+    spans = _split_at_breaks(doc, [Span(doc, 1, 5, "Chemical"), Span(doc, 2, 4, "Gene"), Span(doc, 4, 7, "Gene")])
     assert [(s.text, s.label_) for s in spans] == [("title", "Chemical"), ("Berberine exhibits", "Chemical"),
-                                                   ("Berberine", "Gene")]
+                                                   ("Berberine", "Gene"), ("exhibits  roles", "Gene")]
+    assert _split_at_breaks(nlp("no breaks here"), []) == []
