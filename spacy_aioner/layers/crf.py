@@ -86,8 +86,9 @@ class ConstrainedCRF(nn.Module):
         """
         padded, lengths = pad_batch(emissions, len(self.labels))
         mask = numpy.asarray(label_masks, dtype=bool).reshape(len(emissions), len(self.labels))
-        paths = viterbi(padded, lengths, mask, *self.constraint_arrays())
-        marginals = forward_backward(padded, lengths, mask, *self.constraint_arrays())
+        constraints = self.constraint_arrays()
+        paths = viterbi(padded, lengths, mask, *constraints)
+        marginals = forward_backward(padded, lengths, mask, *constraints)
         rows = numpy.arange(padded.shape[1])
         return [
             (path.tolist(), marginals[i, rows[: len(path)], path].tolist())
@@ -159,11 +160,12 @@ def forward_backward(emissions, lengths, label_mask, transitions, start, end) ->
     for t in range(1, time):
         alpha = (alphas[t - 1] @ trans) * emit[:, t]
         alphas[t] = alpha / alpha.sum(axis=1, keepdims=True)
-    beta = numpy.broadcast_to(numpy.exp(end - end.max()), (batch, n))
+    final = numpy.exp(end - end.max())[None, :]
+    beta = numpy.broadcast_to(final, (batch, n))
     last = numpy.maximum(lengths - 1, 0)
     for t in range(time - 1, -1, -1):
         # a sequence's backward pass starts at its own last token
-        beta = numpy.where((t == last)[:, None], numpy.exp(end - end.max())[None, :], beta)
+        beta = numpy.where((t == last)[:, None], final, beta)
         joint = alphas[t] * beta
         marginals[:, t] = joint / joint.sum(axis=1, keepdims=True)
         if t:

@@ -1,5 +1,6 @@
 """The AIO tagger: token vectors -> Linear + ReLU -> Linear emission scores over the
-scheme's labels (the 19 AIO labels unless `entity_types` names others), plus (for the CRF decoder) the CRF layer that owns the transition scores.
+scheme's labels (the 19 AIO labels unless `entity_types` names other types), plus (for the
+CRF decoder) the CRF layer that owns the transition scores.
 
 The model's forward returns the emissions; the pipe runs the CRF layer on them for the
 loss and calls the torch CRF directly to decode, so both share one set of parameters
