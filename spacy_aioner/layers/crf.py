@@ -115,25 +115,31 @@ def pad_batch(emissions: Sequence[numpy.ndarray], n_labels: int) -> Tuple[numpy.
 
 
 def viterbi(emissions, lengths, label_mask, transitions, start, end) -> List[numpy.ndarray]:
-    """Best path of each padded sequence under the constraints, as unpadded label ids."""
-    batch, time, _ = emissions.shape
+    """Best path of each padded sequence under the constraints, as unpadded label ids.
+
+    Small-array numpy calls dominate here, so each step uses the cheap ones: argmax and a
+    flat gather rather than a max reduction.
+    """
+    batch, time, n = emissions.shape
     if time == 0:
         return [numpy.zeros(0, dtype=numpy.int64) for _ in range(batch)]
     emissions = numpy.where(label_mask[:, None, :], emissions, NEG)
-    batch_rows = numpy.arange(batch)
+    incoming = numpy.ascontiguousarray(transitions.T)[None]  # [current, previous]
+    rows = numpy.arange(batch * n) * n  # flat offset of each (sequence, current label) row
     score = start[None, :] + emissions[:, 0]
-    history = numpy.empty((time, batch, emissions.shape[2]), dtype=numpy.int64)
-    history[0] = numpy.arange(emissions.shape[2])
+    history = numpy.empty((time, batch, n), dtype=numpy.int64)
+    history[0] = numpy.arange(n)
     for t in range(1, time):
-        candidates = score[:, :, None] + transitions[None]
-        best_prev = candidates.argmax(axis=1)
-        step = candidates.max(axis=1) + emissions[:, t]
+        candidates = score[:, None, :] + incoming
+        best_prev = candidates.argmax(axis=2)
+        step = candidates.reshape(-1)[rows + best_prev.reshape(-1)].reshape(batch, n) + emissions[:, t]
         active = (t < lengths)[:, None]
         score = numpy.where(active, step, score)
         # padded steps point to themselves, so backtracking passes through them unchanged
         history[t] = numpy.where(active, best_prev, history[0])
     label = (score + end[None, :]).argmax(axis=1)
     path = numpy.empty((batch, time), dtype=numpy.int64)
+    batch_rows = numpy.arange(batch)
     for t in range(time - 1, -1, -1):
         path[:, t] = label
         label = history[t][batch_rows, label]
@@ -153,13 +159,14 @@ def forward_backward(emissions, lengths, label_mask, transitions, start, end) ->
     emissions = numpy.where(label_mask[:, None, :], emissions, -numpy.inf)
     emit = numpy.exp(emissions - emissions.max(axis=2, keepdims=True))
     trans = numpy.exp(transitions - transitions.max())
-    active = numpy.arange(time)[None, :] < lengths[:, None]
+    trans_t = numpy.ascontiguousarray(trans.T)
+    ones = numpy.ones((n, 1))  # row sums as a matrix product, cheaper than a reduction here
     alphas = numpy.empty((time, batch, n))
     alpha = numpy.exp(start - start.max())[None, :] * emit[:, 0]
-    alphas[0] = alpha / alpha.sum(axis=1, keepdims=True)
+    alphas[0] = alpha / (alpha @ ones)
     for t in range(1, time):
         alpha = (alphas[t - 1] @ trans) * emit[:, t]
-        alphas[t] = alpha / alpha.sum(axis=1, keepdims=True)
+        alphas[t] = alpha / (alpha @ ones)
     final = numpy.exp(end - end.max())[None, :]
     beta = numpy.broadcast_to(final, (batch, n))
     last = numpy.maximum(lengths - 1, 0)
@@ -167,10 +174,11 @@ def forward_backward(emissions, lengths, label_mask, transitions, start, end) ->
         # a sequence's backward pass starts at its own last token
         beta = numpy.where((t == last)[:, None], final, beta)
         joint = alphas[t] * beta
-        marginals[:, t] = joint / joint.sum(axis=1, keepdims=True)
+        marginals[:, t] = joint / (joint @ ones)
         if t:
-            beta = (emit[:, t] * beta) @ trans.T
-            beta = beta / beta.sum(axis=1, keepdims=True)
+            beta = (emit[:, t] * beta) @ trans_t
+            beta = beta / (beta @ ones)
+    active = numpy.arange(time)[None, :] < lengths[:, None]
     return numpy.where(active[:, :, None], marginals, 0.0)
 
 
