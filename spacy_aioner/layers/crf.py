@@ -41,10 +41,12 @@ class ConstrainedCRF(nn.Module):
         return self.log_partition(emissions, lengths, label_mask) - self.score(emissions, tags, lengths, label_mask)
 
     def _constrained(self, emissions, label_mask):
-        emissions = emissions.masked_fill(~label_mask[:, None, :], NEG)
+        return (emissions.masked_fill(~label_mask[:, None, :], NEG), *self._constrained_moves())
+
+    def _constrained_moves(self):
+        """Transition and start scores with the forbidden moves at NEG."""
         transitions = self.transitions.masked_fill(~self.allowed_transitions, NEG)
-        start = self.start_scores.masked_fill(~self.allowed_starts, NEG)
-        return emissions, transitions, start
+        return transitions, self.start_scores.masked_fill(~self.allowed_starts, NEG)
 
     def score(self, emissions, tags, lengths, label_mask):
         """Unnormalised score of the tag sequences, ``(batch,)``; padding ignored."""
@@ -74,9 +76,7 @@ class ConstrainedCRF(nn.Module):
     def constraint_arrays(self) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
         """Transition, start and end scores with the forbidden moves at NEG, as float64 arrays."""
         with torch.no_grad():
-            transitions = self.transitions.masked_fill(~self.allowed_transitions, NEG)
-            start = self.start_scores.masked_fill(~self.allowed_starts, NEG)
-            return tuple(t.detach().cpu().double().numpy() for t in (transitions, start, self.end_scores))
+            return tuple(t.cpu().double().numpy() for t in (*self._constrained_moves(), self.end_scores))
 
     def tag(self, emissions: Sequence[numpy.ndarray], label_masks: Sequence[Sequence[bool]]) -> List[Tagging]:
         """Viterbi path and each token's marginal of its path label, per (tokens, labels) array.
