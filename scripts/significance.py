@@ -1,0 +1,44 @@
+"""Paired bootstrap of the dev F1 difference between two pipelines (A − B), as JSON and a line
+of Markdown: significance.py MODEL_A MODEL_B DATA OUT.json [--samples N --seed S]."""
+import json
+from pathlib import Path
+
+import spacy
+import typer
+from spacy.scorer import get_ner_prf
+
+from spacy_aioner.significance import counts_per_document, paired_bootstrap
+from spacy_aioner.training import create_task_corpus
+
+
+def predicted_examples(model: Path, data: Path):
+    nlp = spacy.load(model)
+    examples = list(create_task_corpus(data)(nlp))
+    for example, doc in zip(examples, nlp.pipe(example.predicted for example in examples)):
+        example.predicted = doc
+    return examples
+
+
+def main(model_a: Path, model_b: Path, data: Path, output_json: Path, samples: int = 10000, seed: int = 0):
+    counts = {}
+    for model in (model_a, model_b):
+        examples = predicted_examples(model, data)
+        counts[model] = counts_per_document(examples)
+        reference_f = get_ner_prf(examples)["ents_f"] or 0.0
+        tp, fp, fn = (sum(c[i] for c in counts[model]) for i in range(3))
+        own_f = 2 * tp / max(2 * tp + fp + fn, 1)
+        if abs(own_f - reference_f) > 1e-9:
+            raise RuntimeError(f"{model}: per-document counts give F1 {own_f}, spaCy's scorer {reference_f}")
+    result = paired_bootstrap(counts[model_a], counts[model_b], samples=samples, seed=seed)
+    report = {"model_a": str(model_a), "model_b": str(model_b), "data": str(data), "seed": seed, **result}
+    output_json.parent.mkdir(parents=True, exist_ok=True)
+    output_json.write_text(json.dumps(report, indent=2))
+    typer.echo(
+        f"{model_a} − {model_b}: F1 {100 * result['f1_a']:.2f} − {100 * result['f1_b']:.2f} = "
+        f"{100 * result['difference']:+.2f} (95% CI {100 * result['ci95_low']:+.2f} to {100 * result['ci95_high']:+.2f}; "
+        f"A not better in {100 * result['p_a_not_better']:.1f}% of {samples} resamplings of {result['documents']} docs)"
+    )
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,74 @@
+"""Is one pipeline's entity F1 really above another's? A paired bootstrap over documents.
+
+Both pipelines are scored on the same documents; resampling documents with replacement
+(the same draw for both) gives the spread of the F1 difference that comes from which
+documents happen to be in the dev set (Koehn 2004; Berg-Kirkpatrick et al. 2012).
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import numpy
+from spacy.training import Example
+
+Counts = Tuple[int, int, int]
+
+
+def entity_counts(example: Example) -> Counts:
+    """True positives, false positives and false negatives of ``doc.ents`` in one example,
+    counted as spaCy's NER scorer (``spacy.scorer.get_ner_prf``) counts them."""
+    if not example.reference.has_annotation("ENT_IOB"):
+        return 0, 0, 0
+    golds = {(e.label_, e.start, e.end) for e in example.reference.ents}
+    n_gold = len(golds)
+    tp = fp = 0
+    x2y = example.alignment.x2y
+    for ent in example.predicted.ents:
+        indices = x2y[ent.start : ent.end]
+        if not len(indices):
+            continue
+        gold_tokens = example.reference[indices[0] : indices[-1] + 1]
+        if any(token.ent_iob == 0 for token in gold_tokens):
+            continue  # unannotated in the reference: neither right nor wrong, as spaCy
+        key = (ent.label_, indices[0], indices[-1] + 1)
+        if key in golds:
+            tp += 1
+            golds.remove(key)
+        else:
+            fp += 1
+    return tp, fp, n_gold - tp
+
+
+def f1(counts: numpy.ndarray) -> numpy.ndarray:
+    """Micro F1 of summed (tp, fp, fn) along the last axis; 0 where nothing was found or due."""
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    denominator = 2 * tp + fp + fn
+    return numpy.where(denominator > 0, 2 * tp / numpy.maximum(denominator, 1), 0.0)
+
+
+def paired_bootstrap(
+    counts_a: Sequence[Counts], counts_b: Sequence[Counts], *, samples: int = 10000, seed: int = 0
+) -> Dict[str, float]:
+    """F1 of A and B, their difference A − B, its 95 % interval over ``samples`` resamplings of
+    the documents, and the share of resamplings in which A is not above B (a one-sided p)."""
+    a, b = numpy.asarray(counts_a, dtype="int64"), numpy.asarray(counts_b, dtype="int64")
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 3:
+        raise ValueError(f"Per-document counts must pair up as (docs, 3) arrays, got {a.shape} and {b.shape}.")
+    if len(a) == 0:
+        raise ValueError("No documents to resample.")
+    draws = numpy.random.default_rng(seed).integers(0, len(a), size=(samples, len(a)))
+    diffs = f1(a[draws].sum(axis=1)) - f1(b[draws].sum(axis=1))
+    low, high = numpy.percentile(diffs, [2.5, 97.5])
+    return {
+        "f1_a": float(f1(a.sum(axis=0))),
+        "f1_b": float(f1(b.sum(axis=0))),
+        "difference": float(f1(a.sum(axis=0)) - f1(b.sum(axis=0))),
+        "ci95_low": float(low),
+        "ci95_high": float(high),
+        "p_a_not_better": float(numpy.mean(diffs <= 0)),
+        "documents": int(len(a)),
+        "samples": int(samples),
+    }
+
+
+def counts_per_document(examples: List[Example]) -> List[Counts]:
+    """``entity_counts`` of each example, in order."""
+    return [entity_counts(example) for example in examples]
