@@ -3,11 +3,12 @@ of Markdown: significance.py MODEL_A MODEL_B DATA OUT.json [--samples N --seed S
 import json
 from pathlib import Path
 
+import numpy
 import spacy
 import typer
 from spacy.scorer import get_ner_prf
 
-from spacy_aioner.significance import counts_per_document, paired_bootstrap
+from spacy_aioner.significance import counts_per_document, f1, paired_bootstrap
 from spacy_aioner.training import create_task_corpus
 
 
@@ -25,8 +26,7 @@ def main(model_a: Path, model_b: Path, data: Path, output_json: Path, samples: i
         examples = predicted_examples(model, data)
         counts[model] = counts_per_document(examples)
         reference_f = get_ner_prf(examples)["ents_f"] or 0.0
-        tp, fp, fn = (sum(c[i] for c in counts[model]) for i in range(3))
-        own_f = 2 * tp / max(2 * tp + fp + fn, 1)
+        own_f = float(f1(numpy.asarray(counts[model]).sum(axis=0)))
         if abs(own_f - reference_f) > 1e-9:
             raise RuntimeError(f"{model}: per-document counts give F1 {own_f}, spaCy's scorer {reference_f}")
     result = paired_bootstrap(counts[model_a], counts[model_b], samples=samples, seed=seed)
