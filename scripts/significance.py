@@ -1,5 +1,5 @@
-"""Paired bootstrap of the dev F1 difference between two pipelines (A − B), as JSON and a line
-of Markdown: significance.py MODEL_A MODEL_B DATA OUT.json [--samples N --seed S]."""
+"""Paired bootstrap of the dev F1 difference between two pipelines (A − B), as JSON plus a printed
+summary: significance.py MODEL_A MODEL_B DATA OUT.json [--samples N --seed S]."""
 import json
 from pathlib import Path
 
@@ -13,6 +13,8 @@ from spacy_aioner.training import create_task_corpus
 
 
 def predicted_examples(model: Path, data: Path):
+    """The data's examples with the model's predictions (``nlp.evaluate`` scores copies, so the
+    pipeline is run here)."""
     nlp = spacy.load(model)
     examples = list(create_task_corpus(data)(nlp))
     for example, doc in zip(examples, nlp.pipe(example.predicted for example in examples)):

@@ -57,10 +57,11 @@ def paired_bootstrap(
     draws = numpy.random.default_rng(seed).integers(0, len(a), size=(samples, len(a)))
     diffs = f1(a[draws].sum(axis=1)) - f1(b[draws].sum(axis=1))
     low, high = numpy.percentile(diffs, [2.5, 97.5])
+    f1_a, f1_b = float(f1(a.sum(axis=0))), float(f1(b.sum(axis=0)))
     return {
-        "f1_a": float(f1(a.sum(axis=0))),
-        "f1_b": float(f1(b.sum(axis=0))),
-        "difference": float(f1(a.sum(axis=0)) - f1(b.sum(axis=0))),
+        "f1_a": f1_a,
+        "f1_b": f1_b,
+        "difference": f1_a - f1_b,
         "ci95_low": float(low),
         "ci95_high": float(high),
         "p_a_not_better": float(numpy.mean(diffs <= 0)),
