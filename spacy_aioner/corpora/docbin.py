@@ -7,6 +7,7 @@ from typing import Iterable, List, Optional, Union
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from ..extensions import SPANS_KEY
 from .docs import build_docs
 from .manifest import ManifestEntry, read_corpus
 from .records import ConversionReport
@@ -55,12 +56,19 @@ def convert_manifest(
         reports.append(report)
         if entry.file == dev_file and dev_docs:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
-            report.written_documents += save_docs(dev, output_dir / "dev.spacy")
+            _write(dev, output_dir / "dev.spacy", report)
         else:
             docs = cap_docs(docs, max_docs, max_tokens)
         stem = Path(entry.file).name.rsplit(".", 1)[0]
-        report.written_documents += save_docs(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy")
+        _write(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy", report)
     return reports
+
+
+def _write(docs: List[Doc], path: Path, report: ConversionReport) -> None:
+    """Save `docs` and count what was written in `report`."""
+    report.written_documents += save_docs(docs, path)
+    report.written_tokens += sum(len(doc) for doc in docs)
+    report.written_mentions += sum(len(doc.spans[SPANS_KEY]) for doc in docs)
 
 
 def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]) -> List[Doc]:
@@ -79,7 +87,7 @@ def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]
 
 def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
-    columns = ["documents", "empty_documents", "written_documents", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
+    columns = ["documents", "empty_documents", "written_documents", "written_tokens", "written_mentions", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
     header = ["file", "task"] + columns
     rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]

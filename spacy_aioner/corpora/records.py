@@ -58,6 +58,8 @@ class ConversionReport:
     documents: int = 0
     empty_documents: int = 0
     written_documents: int = 0  # to train + dev DocBins: empty and capped-out ones are not
+    written_tokens: int = 0  # tokens of the written documents
+    written_mentions: int = 0  # spans of the written documents (a cap keeps fewer than in_spans)
     mentions_read: int = 0
     in_spans: int = 0
     in_ents: int = 0
@@ -87,6 +89,8 @@ class ConversionReport:
             "documents": self.documents,
             "empty_documents": self.empty_documents,
             "written_documents": self.written_documents,
+            "written_tokens": self.written_tokens,
+            "written_mentions": self.written_mentions,
             "mentions_read": self.mentions_read,
             "in_spans": self.in_spans,
             "in_ents": self.in_ents,

@@ -27,7 +27,10 @@ def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
     assert [r["task"] for r in report] == ["ALL", "Variant"]
     assert [r["written_documents"] for r in report] == [500, 5]  # the cap is reported, not silent
     assert all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
+    assert report[0]["written_mentions"] == report[0]["in_spans"]  # BioRED: all of it, train + dev
     variant = list(DocBin().from_disk(out / "train" / "tmVar3_Train.Variant.spacy").get_docs(nlp.vocab))
+    assert report[1]["written_tokens"] == sum(len(d) for d in variant)
+    assert 0 < report[1]["written_mentions"] == sum(len(d.spans["aioner"]) for d in variant) < report[1]["in_spans"]
     assert len(variant) == 5 and all(d._.aioner_task == "Variant" for d in variant)
     assert {e.label_ for d in variant for e in d.ents} == {"Variant"}
     assert len(DocBin().from_disk(out / "dev.spacy")) == 3
