@@ -87,7 +87,10 @@ def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]
 
 def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
-    columns = ["documents", "empty_documents", "written_documents", "written_tokens", "written_mentions", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped"]
+    columns = [
+        "documents", "empty_documents", "written_documents", "written_tokens", "written_mentions",
+        "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped",
+    ]
     header = ["file", "task"] + columns
     rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
