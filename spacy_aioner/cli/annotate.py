@@ -1,5 +1,7 @@
 """``python -m spacy_aioner annotate``: PubTator/BioC collections in, annotated files out."""
 import json
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import List, Optional
 
@@ -28,18 +30,22 @@ def annotate_cli(
     for name, value in (("input-format", input_format), ("output-format", output_format)):
         if value not in (None, "pubtator", "bioc"):
             raise typer.BadParameter(f"--{name} must be pubtator or bioc, got {value!r}")
-    if engine == "ray":
-        runner = RayEngine(model, task, n_actors=n_process, address=ray_address)
-    elif engine == "local":
-        runner = LocalEngine(model, task, n_process=n_process)
-    else:
+    if engine not in ("local", "ray"):
         raise typer.BadParameter(f"--engine must be local or ray, got {engine!r}")
-    try:
-        with tqdm(unit="doc", desc="annotating", disable=None) as bar:
-            summary = annotate_files(inputs, output, runner, input_format=input_format,
-                                     output_format=output_format, batch_size=batch_size, progress=bar.update)
-    finally:
-        runner.close()
+    # stdout carries only the JSON summary: what the engines' libraries print (Ray's driver-side
+    # worker and raylet messages) goes to stderr.
+    with redirect_stdout(sys.stderr):
+        if engine == "ray":
+            runner = RayEngine(model, task, n_actors=n_process, address=ray_address)
+        else:
+            runner = LocalEngine(model, task, n_process=n_process)
+        try:
+            with tqdm(unit="doc", desc="annotating", disable=None) as bar:
+                summary = annotate_files(inputs, output, runner, input_format=input_format,
+                                         output_format=output_format, batch_size=batch_size,
+                                         progress=bar.update)
+        finally:
+            runner.close()
     typer.echo(json.dumps(summary.to_dict(), indent=2))
     if summary.files_failed:
         raise typer.Exit(code=1)
