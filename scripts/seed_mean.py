@@ -1,17 +1,38 @@
-"""Average paired-bootstrap reports (one per seed) of the same A − B comparison:
-seed_mean.py OUT.json REPORT.json... (each REPORT from scripts/significance.py)."""
+"""Pool paired-bootstrap reports of the same A − B comparison made with different training
+seeds: seed_mean.py OUT.json REPORT.json... [--samples N --seed S] (each REPORT from
+scripts/significance.py). F1s and the difference are means over the seeds. When every report
+keeps its per-document counts, a pooled bootstrap (the same dev documents resampled in every
+seed's pair) adds the 95 % interval of that mean; otherwise the output says which lack them."""
 import json
-import sys
 from pathlib import Path
+from typing import List
 
+import typer
 from numpy import mean
 
+from spacy_aioner.significance import describe, paired_bootstrap
+
+
+def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int = 0):
+    loaded = [json.loads(path.read_text()) for path in reports]
+    without_counts = [str(path) for path, report in zip(reports, loaded) if "counts_a" not in report]
+    summary = {"reports": [str(path) for path in reports], "runs": len(loaded)}
+    if without_counts:
+        summary.update({key: float(mean([report[key] for report in loaded])) for key in ("f1_a", "f1_b", "difference")})
+        summary["no_interval"] = f"no per-document counts in {', '.join(without_counts)}"
+        typer.echo(
+            f"mean over {len(loaded)} runs: F1 {100 * summary['f1_a']:.2f} − {100 * summary['f1_b']:.2f} = "
+            f"{100 * summary['difference']:+.2f} (no interval: {summary['no_interval']})"
+        )
+    else:
+        for path, report in zip(reports, loaded):
+            if report["document_ids"] != loaded[0]["document_ids"]:
+                raise SystemExit(f"{path} scores other documents (or another order) than {reports[0]}.")
+        result = paired_bootstrap([r["counts_a"] for r in loaded], [r["counts_b"] for r in loaded], samples=samples, seed=seed)
+        summary.update({"seed": seed, **result})
+        typer.echo(describe(result))
+    output_json.write_text(json.dumps(summary, indent=2))
+
+
 if __name__ == "__main__":
-    out, reports = Path(sys.argv[1]), [json.loads(Path(path).read_text()) for path in sys.argv[2:]]
-    summary = {
-        "reports": sys.argv[2:],
-        **{key: float(mean([report[key] for report in reports])) for key in ("f1_a", "f1_b", "difference")},
-    }
-    out.write_text(json.dumps(summary, indent=2))
-    print(f"mean over {len(reports)} seeds: F1 {100 * summary['f1_a']:.2f} − {100 * summary['f1_b']:.2f} "
-          f"= {100 * summary['difference']:+.2f}")
+    typer.run(main)

@@ -4,7 +4,7 @@ Both pipelines are scored on the same documents; resampling documents with repla
 (the same draw for both) gives the spread of the F1 difference that comes from which
 documents happen to be in the dev set (Koehn 2004; Berg-Kirkpatrick et al. 2012).
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy
 from spacy.training import Example
@@ -44,20 +44,28 @@ def f1(counts: numpy.ndarray) -> numpy.ndarray:
     return numpy.where(denominator > 0, 2 * tp / numpy.maximum(denominator, 1), 0.0)
 
 
-def paired_bootstrap(
-    counts_a: Sequence[Counts], counts_b: Sequence[Counts], *, samples: int = 10000, seed: int = 0
-) -> Dict[str, float]:
+def paired_bootstrap(counts_a, counts_b, *, samples: int = 10000, seed: int = 0) -> Dict[str, float]:
     """F1 of A and B, their difference A − B, its 95 % interval over ``samples`` resamplings of
-    the documents, and the share of resamplings in which A is not above B (a one-sided p)."""
+    the documents, and the share of resamplings in which A is not above B (a one-sided p).
+
+    Counts are per-document (tp, fp, fn), shape (docs, 3), or one such table per run of A and
+    B (e.g. per training seed), shape (runs, docs, 3): each resampling then draws the same
+    documents in every run, and F1s and the difference are means over the runs.
+    """
     a, b = numpy.asarray(counts_a, dtype="int64"), numpy.asarray(counts_b, dtype="int64")
-    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 3:
-        raise ValueError(f"Per-document counts must pair up as (docs, 3) arrays, got {a.shape} and {b.shape}.")
-    if len(a) == 0:
+    if a.ndim == 2 and b.ndim == 2:
+        a, b = a[None], b[None]
+    if a.shape != b.shape or a.ndim != 3 or a.shape[2] != 3:
+        raise ValueError(
+            f"Per-document counts must pair up as (docs, 3) or (runs, docs, 3) arrays, got {a.shape} and {b.shape}."
+        )
+    if a.shape[1] == 0:
         raise ValueError("No documents to resample.")
-    draws = numpy.random.default_rng(seed).integers(0, len(a), size=(samples, len(a)))
-    diffs = f1(a[draws].sum(axis=1)) - f1(b[draws].sum(axis=1))
+    n_docs = a.shape[1]
+    draws = numpy.random.default_rng(seed).integers(0, n_docs, size=(samples, n_docs))
+    diffs = (f1(a[:, draws].sum(axis=2)) - f1(b[:, draws].sum(axis=2))).mean(axis=0)
     low, high = numpy.percentile(diffs, [2.5, 97.5])
-    f1_a, f1_b = float(f1(a.sum(axis=0))), float(f1(b.sum(axis=0)))
+    f1_a, f1_b = float(f1(a.sum(axis=1)).mean()), float(f1(b.sum(axis=1)).mean())
     return {
         "f1_a": f1_a,
         "f1_b": f1_b,
@@ -65,9 +73,20 @@ def paired_bootstrap(
         "ci95_low": float(low),
         "ci95_high": float(high),
         "p_a_not_better": float(numpy.mean(diffs <= 0)),
-        "documents": int(len(a)),
+        "runs": int(a.shape[0]),
+        "documents": int(n_docs),
         "samples": int(samples),
     }
+
+
+def describe(result: Dict[str, float]) -> str:
+    """One line for a ``paired_bootstrap`` result, in F1 points."""
+    runs = f"mean over {result['runs']} runs: " if result["runs"] > 1 else ""
+    return (
+        f"{runs}F1 {100 * result['f1_a']:.2f} − {100 * result['f1_b']:.2f} = {100 * result['difference']:+.2f} "
+        f"(95% CI {100 * result['ci95_low']:+.2f} to {100 * result['ci95_high']:+.2f}; A not better in "
+        f"{100 * result['p_a_not_better']:.1f}% of {result['samples']} resamplings of {result['documents']} docs)"
+    )
 
 
 def counts_per_document(examples: List[Example]) -> List[Counts]:

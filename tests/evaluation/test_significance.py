@@ -62,3 +62,28 @@ def test_a_better_on_every_document_is_significant():
 def test_unpaired_counts_are_refused():
     with pytest.raises(ValueError, match="pair up"):
         paired_bootstrap([(1, 0, 0)], [(1, 0, 0), (0, 1, 0)])
+
+
+def test_a_single_run_stacked_gives_the_same_result():
+    a, b = [(3, 1, 0), (0, 2, 5), (4, 0, 1)], [(2, 1, 1), (1, 1, 4), (4, 1, 1)]
+    assert paired_bootstrap([a], [b], samples=300, seed=2) == paired_bootstrap(a, b, samples=300, seed=2)
+
+
+def test_runs_share_their_document_draws_and_are_averaged():
+    a, b = [(3, 1, 0), (0, 2, 5), (4, 0, 1), (2, 2, 2)], [(2, 1, 1), (1, 1, 4), (4, 1, 1), (1, 0, 3)]
+    single = paired_bootstrap(a, b, samples=400, seed=3)
+    # the same pair twice: with shared draws every resampled difference, hence the interval, is unchanged
+    twice = paired_bootstrap([a, a], [b, b], samples=400, seed=3)
+    assert twice["runs"] == 2
+    assert twice["ci95_low"] == pytest.approx(single["ci95_low"])
+    assert twice["ci95_high"] == pytest.approx(single["ci95_high"])
+    # a second run with no difference halves the mean difference and its interval
+    halved = paired_bootstrap([a, a], [b, a], samples=400, seed=3)
+    assert halved["difference"] == pytest.approx(single["difference"] / 2)
+    assert halved["ci95_low"] == pytest.approx(single["ci95_low"] / 2)
+    assert halved["f1_b"] == pytest.approx((single["f1_a"] + single["f1_b"]) / 2)
+
+
+def test_runs_over_different_document_counts_are_refused():
+    with pytest.raises(ValueError, match="pair up"):
+        paired_bootstrap([[(1, 0, 0)], [(1, 0, 0)]], [[(1, 0, 0)], [(0, 1, 0)], [(0, 1, 0)]])

@@ -1,0 +1,56 @@
+"""scripts/seed_mean.py pools significance reports of several seeds (only reports of the same
+documents), and averages without an interval when a report lacks per-document counts."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def f1(counts):
+    tp, fp, fn = (sum(c[i] for c in counts) for i in range(3))
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def report(path, ids, counts_a, counts_b):
+    """A report shaped as scripts/significance.py writes it."""
+    path.write_text(json.dumps({"f1_a": f1(counts_a), "f1_b": f1(counts_b), "difference": f1(counts_a) - f1(counts_b),
+                                "document_ids": ids, "counts_a": counts_a, "counts_b": counts_b}))
+    return str(path)
+
+
+def seed_mean(*args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts/seed_mean.py"), *map(str, args), "--samples", "200"],
+                          capture_output=True, text=True)
+
+
+def test_reports_of_two_seeds_are_pooled(tmp_path):
+    seed0 = report(tmp_path / "s0.json", ["1", "2"], [[3, 0, 0], [1, 1, 1]], [[2, 1, 1], [1, 1, 1]])
+    seed1 = report(tmp_path / "s1.json", ["1", "2"], [[1, 1, 1], [1, 1, 1]], [[1, 1, 1], [1, 1, 1]])
+    result = seed_mean(tmp_path / "mean.json", seed0, seed1)
+    assert result.returncode == 0, result.stderr
+    pooled = json.loads((tmp_path / "mean.json").read_text())
+    assert pooled["runs"] == 2 and pooled["reports"] == [seed0, seed1]
+    # seed 0: 8/10 − 6/10; seed 1: no difference
+    assert abs(pooled["difference"] - 0.1) < 1e-9
+    assert "mean over 2 runs" in result.stdout
+
+
+def test_reports_of_other_documents_are_refused(tmp_path):
+    seed0 = report(tmp_path / "s0.json", ["1", "2"], [[1, 0, 0]] * 2, [[1, 0, 0]] * 2)
+    other = report(tmp_path / "s1.json", ["1", "3"], [[1, 0, 0]] * 2, [[1, 0, 0]] * 2)
+    result = seed_mean(tmp_path / "mean.json", seed0, other)
+    assert result.returncode != 0 and "s1.json scores other documents" in result.stderr
+    assert not (tmp_path / "mean.json").exists()
+
+
+def test_reports_without_counts_give_the_mean_and_say_why_there_is_no_interval(tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"f1_a": 0.8, "f1_b": 0.7, "difference": 0.1}))
+    new = report(tmp_path / "new.json", ["1"], [[1, 1, 0]], [[1, 1, 0]])
+    result = seed_mean(tmp_path / "mean.json", old, new)
+    assert result.returncode == 0, result.stderr
+    pooled = json.loads((tmp_path / "mean.json").read_text())
+    assert abs(pooled["difference"] - 0.05) < 1e-9 and "ci95_low" not in pooled
+    assert str(old) in pooled["no_interval"] and str(new) not in pooled["no_interval"]
