@@ -20,10 +20,7 @@ def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int
     if without_counts:
         summary.update({key: float(mean([report[key] for report in loaded])) for key in ("f1_a", "f1_b", "difference")})
         summary["no_interval"] = f"no per-document counts in {', '.join(without_counts)}"
-        typer.echo(
-            f"mean over {len(loaded)} runs: F1 {100 * summary['f1_a']:.2f} − {100 * summary['f1_b']:.2f} = "
-            f"{100 * summary['difference']:+.2f} (no interval: {summary['no_interval']})"
-        )
+        typer.echo(describe(summary))
     else:
         for path, report in zip(reports, loaded):
             if report["document_ids"] != loaded[0]["document_ids"]:

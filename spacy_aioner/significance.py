@@ -79,12 +79,15 @@ def paired_bootstrap(counts_a, counts_b, *, samples: int = 10000, seed: int = 0)
     }
 
 
-def describe(result: Dict[str, float]) -> str:
-    """One line for a ``paired_bootstrap`` result, in F1 points."""
+def describe(result: Dict[str, object]) -> str:
+    """One line for a ``paired_bootstrap`` result, in F1 points; a mean without an interval
+    (``no_interval`` says why) gets its reason instead."""
     runs = f"mean over {result['runs']} runs: " if result["runs"] > 1 else ""
+    head = f"{runs}F1 {100 * result['f1_a']:.2f} − {100 * result['f1_b']:.2f} = {100 * result['difference']:+.2f}"
+    if "no_interval" in result:
+        return f"{head} (no interval: {result['no_interval']})"
     return (
-        f"{runs}F1 {100 * result['f1_a']:.2f} − {100 * result['f1_b']:.2f} = {100 * result['difference']:+.2f} "
-        f"(95% CI {100 * result['ci95_low']:+.2f} to {100 * result['ci95_high']:+.2f}; A not better in "
+        f"{head} (95% CI {100 * result['ci95_low']:+.2f} to {100 * result['ci95_high']:+.2f}; A not better in "
         f"{100 * result['p_a_not_better']:.1f}% of {result['samples']} resamplings of {result['documents']} docs)"
     )
 
