@@ -2,7 +2,8 @@
 seeds: seed_mean.py OUT.json REPORT.json... [--samples N --seed S] (each REPORT from
 scripts/significance.py). F1s and the difference are means over the seeds. When every report
 keeps its per-document counts, a pooled bootstrap (the same dev documents resampled in every
-seed's pair) adds the 95 % interval of that mean; otherwise the output says which lack them."""
+seed's pair) adds the 95 % interval of that mean; otherwise the output says which lack them.
+When every report also keeps per-type counts, each entity type gets its own pooled bootstrap."""
 import json
 from pathlib import Path
 from typing import List
@@ -11,6 +12,23 @@ import typer
 from numpy import mean
 
 from spacy_aioner.significance import describe, paired_bootstrap
+
+
+def pooled_per_type(reports: List[Path], loaded: List[dict], samples: int, seed: int) -> dict:
+    """A pooled bootstrap per entity type; every report must count the same types."""
+    labels = sorted(loaded[0]["counts_by_type_a"])
+    for path, report in zip(reports, loaded):
+        if sorted(report["counts_by_type_a"]) != labels:
+            raise SystemExit(f"{path} has per-type counts of other types than {reports[0]}.")
+    return {
+        label: paired_bootstrap(
+            [report["counts_by_type_a"][label] for report in loaded],
+            [report["counts_by_type_b"][label] for report in loaded],
+            samples=samples,
+            seed=seed,
+        )
+        for label in labels
+    }
 
 
 def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int = 0):
@@ -28,6 +46,14 @@ def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int
         result = paired_bootstrap([r["counts_a"] for r in loaded], [r["counts_b"] for r in loaded], samples=samples, seed=seed)
         summary.update({"seed": seed, **result})
         typer.echo(describe(result))
+        without_types = [str(path) for path, report in zip(reports, loaded) if "counts_by_type_a" not in report]
+        if without_types:
+            summary["no_per_type"] = f"no per-type counts in {', '.join(without_types)}"
+            typer.echo(f"per type: {summary['no_per_type']}")
+        else:
+            summary["per_type"] = pooled_per_type(reports, loaded, samples, seed)
+            for label, label_result in summary["per_type"].items():
+                typer.echo(f"  {label}: {describe(label_result)}")
     output_json.write_text(json.dumps(summary, indent=2))
 
 

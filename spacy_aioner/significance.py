@@ -4,7 +4,7 @@ Both pipelines are scored on the same documents; resampling documents with repla
 (the same draw for both) gives the spread of the F1 difference that comes from which
 documents happen to be in the dev set (Koehn 2004; Berg-Kirkpatrick et al. 2012).
 """
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy
 from spacy.training import Example
@@ -12,16 +12,19 @@ from spacy.training import Example
 Counts = Tuple[int, int, int]
 
 
-def entity_counts(example: Example) -> Counts:
-    """True positives, false positives and false negatives of ``doc.ents`` in one example,
-    counted as spaCy's NER scorer (``spacy.scorer.get_ner_prf``) counts them."""
+def entity_counts(example: Example, label: Optional[str] = None) -> Counts:
+    """True positives, false positives and false negatives of ``doc.ents`` in one example (of
+    the entities labelled `label` only, when given), counted as spaCy's NER scorer
+    (``spacy.scorer.get_ner_prf``) counts them overall and per type."""
     if not example.reference.has_annotation("ENT_IOB"):
         return 0, 0, 0
-    golds = {(e.label_, e.start, e.end) for e in example.reference.ents}
+    golds = {(e.label_, e.start, e.end) for e in example.reference.ents if label in (None, e.label_)}
     n_gold = len(golds)
     tp = fp = 0
     x2y = example.alignment.x2y
     for ent in example.predicted.ents:
+        if label not in (None, ent.label_):
+            continue
         indices = x2y[ent.start : ent.end]
         if not len(indices):
             continue
@@ -92,6 +95,6 @@ def describe(result: Dict[str, object]) -> str:
     )
 
 
-def counts_per_document(examples: List[Example]) -> List[Counts]:
-    """``entity_counts`` of each example, in order."""
-    return [entity_counts(example) for example in examples]
+def counts_per_document(examples: List[Example], label: Optional[str] = None) -> List[Counts]:
+    """``entity_counts`` of each example (of `label` only, when given), in order."""
+    return [entity_counts(example, label) for example in examples]

@@ -1,5 +1,6 @@
 """scripts/seed_mean.py pools significance reports of several seeds (only reports of the same
-documents), and averages without an interval when a report lacks per-document counts."""
+documents), overall and per type, and averages without an interval when a report lacks
+per-document counts."""
 import json
 import subprocess
 import sys
@@ -16,10 +17,13 @@ def f1(counts):
     return float(micro_f1(numpy.asarray(counts).sum(axis=0)))
 
 
-def report(path, ids, counts_a, counts_b):
-    """A report shaped as scripts/significance.py writes it."""
-    path.write_text(json.dumps({"f1_a": f1(counts_a), "f1_b": f1(counts_b), "difference": f1(counts_a) - f1(counts_b),
-                                "document_ids": ids, "counts_a": counts_a, "counts_b": counts_b}))
+def report(path, ids, counts_a, counts_b, by_type_a=None, by_type_b=None):
+    """A report shaped as scripts/significance.py writes it (per-type counts when given)."""
+    content = {"f1_a": f1(counts_a), "f1_b": f1(counts_b), "difference": f1(counts_a) - f1(counts_b),
+               "document_ids": ids, "counts_a": counts_a, "counts_b": counts_b}
+    if by_type_a is not None:
+        content.update({"counts_by_type_a": by_type_a, "counts_by_type_b": by_type_b})
+    path.write_text(json.dumps(content))
     return str(path)
 
 
@@ -57,3 +61,31 @@ def test_reports_without_counts_give_the_mean_and_say_why_there_is_no_interval(t
     pooled = json.loads((tmp_path / "mean.json").read_text())
     assert abs(pooled["difference"] - 0.05) < 1e-9 and "ci95_low" not in pooled
     assert str(old) in pooled["no_interval"] and str(new) not in pooled["no_interval"]
+
+
+def test_per_type_counts_are_pooled_per_type(tmp_path):
+    gene_a, gene_b = [[2, 0, 0], [1, 0, 0]], [[1, 1, 1], [1, 0, 0]]
+    disease = [[0, 0, 0], [0, 1, 1]]
+    seed0 = report(tmp_path / "s0.json", ["1", "2"], [[2, 0, 0], [1, 1, 1]], [[1, 1, 1], [1, 1, 1]],
+                   {"Gene": gene_a, "Disease": disease}, {"Gene": gene_b, "Disease": disease})
+    seed1 = report(tmp_path / "s1.json", ["1", "2"], [[2, 0, 0], [1, 1, 1]], [[2, 0, 0], [1, 1, 1]],
+                   {"Gene": gene_a, "Disease": disease}, {"Gene": gene_a, "Disease": disease})
+    result = seed_mean(tmp_path / "mean.json", seed0, seed1)
+    assert result.returncode == 0, result.stderr
+    per_type = json.loads((tmp_path / "mean.json").read_text())["per_type"]
+    assert sorted(per_type) == ["Disease", "Gene"]
+    # Gene: seed 0 gives 6/6 − 4/6, seed 1 no difference; Disease: no difference in either seed
+    assert abs(per_type["Gene"]["difference"] - (1 - 4 / 6) / 2) < 1e-9 and per_type["Gene"]["runs"] == 2
+    assert per_type["Disease"]["difference"] == 0.0
+    assert "  Gene: mean over 2 runs" in result.stdout
+
+
+def test_a_report_without_per_type_counts_is_named(tmp_path):
+    counts = [[1, 0, 0]] * 2
+    typed = report(tmp_path / "s0.json", ["1", "2"], counts, counts, {"Gene": counts}, {"Gene": counts})
+    untyped = report(tmp_path / "s1.json", ["1", "2"], counts, counts)
+    result = seed_mean(tmp_path / "mean.json", typed, untyped)
+    assert result.returncode == 0, result.stderr
+    pooled = json.loads((tmp_path / "mean.json").read_text())
+    assert "per_type" not in pooled and pooled["no_per_type"] == f"no per-type counts in {untyped}"
+    assert "ci95_low" in pooled

@@ -33,6 +33,20 @@ def test_counts_add_up_to_spacys_scores(examples):
     assert 2 * tp / (2 * tp + fp + fn) == pytest.approx(get_ner_prf(examples)["ents_f"])
 
 
+def test_counts_per_type_add_up_and_agree_with_spacys_per_type_scores(examples):
+    per_type = get_ner_prf(examples)["ents_per_type"]
+    assert sorted(per_type) == ["Chemical", "Disease", "Gene", "Species"]
+    by_type = {label: counts_per_document(examples, label) for label in per_type}
+    assert by_type["Disease"] == [(0, 0, 1), (0, 0, 1), (0, 0, 0)]  # the mislabelled span is a Chemical fp
+    assert by_type["Chemical"] == [(0, 1, 0), (1, 0, 0), (0, 0, 0)]
+    for label, counts in by_type.items():
+        tp, fp, fn = (sum(c[i] for c in counts) for i in range(3))
+        assert (2 * tp / (2 * tp + fp + fn) if tp else 0.0) == pytest.approx(per_type[label]["f"])
+    overall = counts_per_document(examples)
+    for doc in range(len(examples)):
+        assert tuple(sum(by_type[label][doc][i] for label in by_type) for i in range(3)) == overall[doc]
+
+
 def test_unannotated_reference_counts_nothing():
     nlp = spacy.blank("en")
     doc = nlp.make_doc("BRCA1 here .")
