@@ -1,5 +1,6 @@
 """The whole `all` workflow with tiny overrides, on the real offline MiniLM: convert, train a
-few steps, evaluate, package; then the packaged pipeline installs and loads with no import."""
+few steps, evaluate, package; then the packaged pipeline installs and loads with no import, and
+the significance script scores the trained pipeline against itself."""
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     assert metrics["results"]["dev.spacy"]["docs"] == 100
     assert 0.0 <= metrics["results"]["dev.spacy"]["ents_f"] <= 1.0
     assert json.loads((project / "metrics/all_train_time.json").read_text())["exit_code"] == 0
+    assert_significance_of_a_pipeline_against_itself_is_nil(project)
     sdists = list((project / "packages").glob("*/dist/*.tar.gz"))
     assert len(sdists) == 1
     # the package installs (here into a target folder) and loads with no import of spacy_aioner
@@ -44,3 +46,19 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     out = run([sys.executable, "-c", "import spacy; nlp = spacy.load('en_aioner_minilm'); doc = nlp('BRCA1 in breast cancer.');"
                " print(nlp.pipe_names, 'aioner' in doc.spans)"], cwd=tmp_path, env=env)
     assert "['aioner_transformer', 'aioner'] True" in out
+
+
+def assert_significance_of_a_pipeline_against_itself_is_nil(project):
+    """scripts/significance.py on a real pipeline: its per-document counts, overall and per type,
+    agree with spaCy's scorer (the script checks), and A − A is 0 with a nil interval."""
+    model = "training/all/model-best"
+    run([sys.executable, "scripts/significance.py", model, model, "corpus/aio/dev.spacy", "metrics/self.json",
+         "--samples", "200"], cwd=project)
+    report = json.loads((project / "metrics/self.json").read_text())
+    assert len(report["document_ids"]) == len(report["counts_a"]) == 100
+    assert report["per_type"] and set(report["per_type"]) == set(report["counts_by_type_a"])
+    for result in [report, *report["per_type"].values()]:
+        assert result["difference"] == result["ci95_low"] == result["ci95_high"] == 0.0
+    for doc, counts in enumerate(report["counts_a"]):
+        by_type = [report["counts_by_type_a"][label][doc] for label in report["counts_by_type_a"]]
+        assert [sum(column) for column in zip(*by_type)] == counts
