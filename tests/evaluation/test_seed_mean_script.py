@@ -89,3 +89,12 @@ def test_a_report_without_per_type_counts_is_named(tmp_path):
     pooled = json.loads((tmp_path / "mean.json").read_text())
     assert "per_type" not in pooled and pooled["no_per_type"] == f"no per-type counts in {untyped}"
     assert "ci95_low" in pooled
+
+
+def test_reports_counting_other_types_are_refused(tmp_path):
+    counts = [[1, 0, 0]] * 2
+    gene = report(tmp_path / "s0.json", ["1", "2"], counts, counts, {"Gene": counts}, {"Gene": counts})
+    disease = report(tmp_path / "s1.json", ["1", "2"], counts, counts, {"Disease": counts}, {"Disease": counts})
+    result = seed_mean(tmp_path / "mean.json", gene, disease)
+    assert result.returncode != 0 and "s1.json has per-type counts of other types" in result.stderr
+    assert not (tmp_path / "mean.json").exists()
