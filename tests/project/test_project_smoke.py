@@ -50,7 +50,8 @@ def test_all_workflow_runs_end_to_end(tmp_path):
 
 def assert_significance_of_a_pipeline_against_itself_is_nil(project):
     """scripts/significance.py on a real pipeline: its per-document counts, overall and per type,
-    agree with spaCy's scorer (the script checks), and A − A is 0 with a nil interval."""
+    agree with spaCy's scorer (the script checks), and A − A is 0 with a nil interval; B's counts
+    reused from a report (--b-counts) give the same report."""
     model = "training/all/model-best"
     run([sys.executable, "scripts/significance.py", model, model, "corpus/aio/dev.spacy", "metrics/self.json",
          "--samples", "200"], cwd=project)
@@ -62,3 +63,12 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
     for doc, counts in enumerate(report["counts_a"]):
         by_type = [report["counts_by_type_a"][label][doc] for label in report["counts_by_type_a"]]
         assert [sum(column) for column in zip(*by_type)] == counts
+    # B's counts taken from that report give the same report; a report of another B is refused
+    run([sys.executable, "scripts/significance.py", model, model, "corpus/aio/dev.spacy", "metrics/reused.json",
+         "--samples", "200", "--b-counts", "metrics/self.json"], cwd=project)
+    assert json.loads((project / "metrics/reused.json").read_text()) == report
+    refused = subprocess.run([sys.executable, "scripts/significance.py", model, "training/all/model-last",
+                              "corpus/aio/dev.spacy", "metrics/other.json", "--b-counts", "metrics/self.json"],
+                             cwd=project, capture_output=True, text=True)
+    assert refused.returncode != 0 and "metrics/self.json: its model_b is" in refused.stderr
+    assert not (project / "metrics/other.json").exists()
