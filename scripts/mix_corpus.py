@@ -1,0 +1,39 @@
+"""Copy a folder of training DocBins, repeating some files: mix_corpus.py IN OUT NAME=N...
+
+`python scripts/mix_corpus.py corpus/aio/train corpus/mix/train BioRED_TrainDev.ALL.spacy=2`
+writes every DocBin of corpus/aio/train to corpus/mix/train and BioRED's a second time, so
+spaCy's corpus reader (one pass over every .spacy file of a folder per epoch) sees BioRED
+twice per epoch: the target corpus oversampled against the external ones.
+"""
+import shutil
+import sys
+from pathlib import Path
+
+
+def repeats(args):
+    """NAME=N arguments as {name: N}; N >= 1."""
+    counts = {}
+    for arg in args:
+        name, sep, count = arg.rpartition("=")
+        if not sep or not name or not count.isdigit() or int(count) < 1:
+            sys.exit(f"mix_corpus.py: {arg!r} is not NAME=N with N >= 1")
+        counts[name] = int(count)
+    return counts
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__.splitlines()[0])
+    source, target, counts = Path(sys.argv[1]), Path(sys.argv[2]), repeats(sys.argv[3:])
+    files = sorted(source.glob("*.spacy"))
+    missing = sorted(set(counts) - {f.name for f in files})
+    if missing:
+        sys.exit(f"mix_corpus.py: not in {source}: {', '.join(missing)}")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for file in files:
+        for copy in range(1, counts.get(file.name, 1) + 1):
+            name = file.name if copy == 1 else f"{file.stem}.copy{copy}{file.suffix}"
+            shutil.copyfile(file, target / name)
+            print(f"{target / name}")

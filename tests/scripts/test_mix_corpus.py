@@ -1,0 +1,43 @@
+"""scripts/mix_corpus.py copies a folder of DocBins, repeating the named ones, and spaCy's corpus
+reader then sees the repeated documents that many times per epoch."""
+import subprocess
+import sys
+from pathlib import Path
+
+import spacy
+from spacy.tokens import DocBin
+from spacy.training import Corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mix(*args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts/mix_corpus.py"), *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def test_repeated_file_is_read_that_many_times_per_epoch(tmp_path):
+    nlp = spacy.blank("en")
+    source = tmp_path / "train"
+    source.mkdir()
+    DocBin(docs=[nlp("target one"), nlp("target two")]).to_disk(source / "target.spacy")
+    DocBin(docs=[nlp("external")]).to_disk(source / "external.spacy")
+    (tmp_path / "out/train").mkdir(parents=True)
+    (tmp_path / "out/train/stale.spacy").write_bytes(b"")
+    result = mix(source, tmp_path / "out/train", "target.spacy=3")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out/train").iterdir()) == [
+        "external.spacy", "target.copy2.spacy", "target.copy3.spacy", "target.spacy"]
+    texts = sorted(example.reference.text for example in Corpus(tmp_path / "out/train")(nlp))
+    assert texts == ["external"] + ["target one"] * 3 + ["target two"] * 3
+
+
+def test_bad_repeats_are_refused_by_name(tmp_path):
+    (tmp_path / "train").mkdir()
+    DocBin().to_disk(tmp_path / "train/a.spacy")
+    missing = mix(tmp_path / "train", tmp_path / "out", "b.spacy=2")
+    assert missing.returncode != 0 and "not in" in missing.stderr and "b.spacy" in missing.stderr
+    for bad in ("a.spacy", "a.spacy=0", "a.spacy=two"):
+        result = mix(tmp_path / "train", tmp_path / "out", bad)
+        assert result.returncode != 0 and repr(bad) in result.stderr
+    assert not (tmp_path / "out").exists()
