@@ -29,6 +29,8 @@ if __name__ == "__main__":
     missing = sorted(set(counts) - {f.name for f in files})
     if missing:
         sys.exit(f"mix_corpus.py: not in {source}: {', '.join(missing)}")
+    if target.resolve() == source.resolve() or target.resolve() in source.resolve().parents:
+        sys.exit(f"mix_corpus.py: {target} would replace {source}; write the mix elsewhere")
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)

@@ -41,3 +41,7 @@ def test_bad_repeats_are_refused_by_name(tmp_path):
         result = mix(tmp_path / "train", tmp_path / "out", bad)
         assert result.returncode != 0 and repr(bad) in result.stderr
     assert not (tmp_path / "out").exists()
+    for onto_source in (tmp_path / "train", tmp_path):
+        result = mix(tmp_path / "train", onto_source, "a.spacy=2")
+        assert result.returncode != 0 and "would replace" in result.stderr
+    assert (tmp_path / "train/a.spacy").exists()
