@@ -1,9 +1,10 @@
-"""Copy a folder of training DocBins, repeating some files: mix_corpus.py IN OUT NAME=N...
+"""Copy a folder of training DocBins, repeating or leaving out some: mix_corpus.py IN OUT NAME=N...
 
 `python scripts/mix_corpus.py corpus/aio/train corpus/mix/train BioRED_TrainDev.ALL.spacy=2`
 writes every DocBin of corpus/aio/train to corpus/mix/train and BioRED's a second time, so
 spaCy's corpus reader (one pass over every .spacy file of a folder per epoch) sees BioRED
-twice per epoch: the target corpus oversampled against the external ones.
+twice per epoch: the target corpus oversampled against the external ones. NAME=0 leaves that
+file out of the mix.
 """
 import shutil
 import sys
@@ -11,12 +12,12 @@ from pathlib import Path
 
 
 def repeats(args):
-    """NAME=N arguments as {name: N}; N >= 1."""
+    """NAME=N arguments as {name: N}; N >= 0."""
     counts = {}
     for arg in args:
         name, sep, count = arg.rpartition("=")
-        if not sep or not name or not count.isdigit() or int(count) < 1:
-            sys.exit(f"mix_corpus.py: {arg!r} is not NAME=N with N >= 1")
+        if not sep or not name or not count.isdigit():
+            sys.exit(f"mix_corpus.py: {arg!r} is not NAME=N with N >= 0")
         counts[name] = int(count)
     return counts
 
@@ -35,6 +36,8 @@ if __name__ == "__main__":
         shutil.rmtree(target)
     target.mkdir(parents=True)
     for file in files:
+        if counts.get(file.name) == 0:
+            print(f"left out: {file}")
         for copy in range(1, counts.get(file.name, 1) + 1):
             name = file.name if copy == 1 else f"{file.stem}.copy{copy}{file.suffix}"
             shutil.copyfile(file, target / name)

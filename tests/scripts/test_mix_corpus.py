@@ -32,12 +32,23 @@ def test_repeated_file_is_read_that_many_times_per_epoch(tmp_path):
     assert texts == ["external"] + ["target one"] * 3 + ["target two"] * 3
 
 
+def test_file_with_zero_repeats_is_left_out_and_reported(tmp_path):
+    nlp = spacy.blank("en")
+    (tmp_path / "train").mkdir()
+    DocBin(docs=[nlp("target")]).to_disk(tmp_path / "train/target.spacy")
+    DocBin(docs=[nlp("external")]).to_disk(tmp_path / "train/external.spacy")
+    result = mix(tmp_path / "train", tmp_path / "out", "external.spacy=0")
+    assert result.returncode == 0, result.stderr
+    assert "left out" in result.stdout and "external.spacy" in result.stdout
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["target.spacy"]
+
+
 def test_bad_repeats_are_refused_by_name(tmp_path):
     (tmp_path / "train").mkdir()
     DocBin().to_disk(tmp_path / "train/a.spacy")
     missing = mix(tmp_path / "train", tmp_path / "out", "b.spacy=2")
     assert missing.returncode != 0 and "not in" in missing.stderr and "b.spacy" in missing.stderr
-    for bad in ("a.spacy", "a.spacy=0", "a.spacy=two"):
+    for bad in ("a.spacy", "a.spacy=-1", "a.spacy=two", "=2"):
         result = mix(tmp_path / "train", tmp_path / "out", bad)
         assert result.returncode != 0 and repr(bad) in result.stderr
     assert not (tmp_path / "out").exists()
