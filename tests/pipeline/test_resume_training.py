@@ -39,6 +39,10 @@ def test_resume_config_starts_from_every_trained_weight_and_goes_on_learning(tra
     assert nlp.pipe_names == base_nlp.pipe_names
     assert nlp.get_pipe("aioner").labels == base_nlp.get_pipe("aioner").labels
     assert all(same(a, b) for a, b in zip(weights(base_nlp), weights(nlp)))
+    markers = ["<ALL>", "</ALL>", "<Gene>", "</Gene>"]
+    tokenizers = [n.get_pipe("aioner_transformer").model.tokenizer for n in (base_nlp, nlp)]
+    marker_ids = tokenizers[1].convert_tokens_to_ids(markers)
+    assert marker_ids == tokenizers[0].convert_tokens_to_ids(markers) and tokenizers[1].unk_token_id not in marker_ids
     for text, _, task in TRAIN:
         expected, got = base_nlp.make_doc(text), nlp.make_doc(text)
         expected._.aioner_task = got._.aioner_task = task
