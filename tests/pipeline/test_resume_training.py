@@ -55,3 +55,18 @@ def test_resume_config_starts_from_every_trained_weight_and_goes_on_learning(tra
     after = weights(nlp)
     assert losses["aioner"] > 0
     assert not same(before[0], after[0]) and not same(before[1], after[1])
+
+
+def test_resume_config_differs_from_the_training_config_only_where_it_must():
+    train = spacy.util.load_config(ROOT / "configs" / "aioner_minilm.cfg", interpolate=False)
+    resume = spacy.util.load_config(ROOT / "configs" / "aioner_minilm_resume.cfg", interpolate=False)
+    assert resume["paths"] == {**train["paths"], "base_model": None}
+    assert resume["components"] == {name: {"source": "${paths.base_model}"} for name in train["components"]}
+    schedule = resume["training"]["optimizer"]["learn_rate"]
+    assert (resume["training"]["max_steps"], schedule["warmup_steps"], schedule["initial_rate"]) == (400, 40, 5e-5)
+    resume["training"]["max_steps"] = train["training"]["max_steps"]
+    schedule.update(warmup_steps=train["training"]["optimizer"]["learn_rate"]["warmup_steps"],
+                    initial_rate=train["training"]["optimizer"]["learn_rate"]["initial_rate"])
+    for section in train:
+        if section not in ("paths", "components"):
+            assert resume[section] == train[section], section
