@@ -30,6 +30,8 @@ if __name__ == "__main__":
     missing = sorted(set(counts) - {f.name for f in files})
     if missing:
         sys.exit(f"mix_corpus.py: not in {source}: {', '.join(missing)}")
+    if all(counts.get(f.name, 1) == 0 for f in files):
+        sys.exit(f"mix_corpus.py: the mix would be empty: no .spacy file of {source} is kept")
     if target.resolve() == source.resolve() or target.resolve() in source.resolve().parents:
         sys.exit(f"mix_corpus.py: {target} would replace {source}; write the mix elsewhere")
     if target.exists():

@@ -43,6 +43,17 @@ def test_file_with_zero_repeats_is_left_out_and_reported(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["target.spacy"]
 
 
+def test_a_mix_with_nothing_left_is_refused(tmp_path):
+    (tmp_path / "train").mkdir()
+    DocBin().to_disk(tmp_path / "train/a.spacy")
+    result = mix(tmp_path / "train", tmp_path / "out", "a.spacy=0")
+    assert result.returncode != 0 and "empty" in result.stderr
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "none").mkdir()
+    result = mix(tmp_path / "none", tmp_path / "out")
+    assert result.returncode != 0 and "empty" in result.stderr and "none" in result.stderr
+
+
 def test_bad_repeats_are_refused_by_name(tmp_path):
     (tmp_path / "train").mkdir()
     DocBin().to_disk(tmp_path / "train/a.spacy")
