@@ -2,7 +2,7 @@
 task survives), with a fixed dev split and a per-file report."""
 import json
 from pathlib import Path
-from typing import Iterable, List, Optional, Union
+from typing import Iterable, List, Optional, Set, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
@@ -38,30 +38,46 @@ def convert_manifest(
 ) -> List[ConversionReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
-    The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead.
+    The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead, and no
+    training file keeps a dev document: one with a dev document's id (the same PubMed abstract
+    in another corpus) is left out and counted as ``dev_overlap``.
     `max_docs` caps the training documents taken from each other entry (the first ones);
     `max_tokens` likewise caps their tokens (whole documents, at least one). The training
     part of `dev_file` is never capped, since the dev set measures it.
     Empty documents are left out and counted. Returns one report per entry (and dev).
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
-    reports = []
-    for entry in entries:
+    reports: List[Optional[ConversionReport]] = [None] * len(entries)
+    dev_ids: Set[str] = set()
+    # the dev file first, so every other file can be checked against its dev documents
+    for index in sorted(range(len(entries)), key=lambda i: entries[i].file != dev_file):
+        entry = entries[index]
         path = corpus_dir / entry.file
         if not path.exists():
             raise FileNotFoundError(f"{path}: listed in the manifest (line {entry.line}) but missing")
-        report = ConversionReport(str(path), entry.task)
+        report = reports[index] = ConversionReport(str(path), entry.task)
         sources = read_corpus(path, report=report, lenient=lenient)
         docs = [d for d in build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=lenient) if d.text.strip()]
-        reports.append(report)
-        if entry.file == dev_file and dev_docs:
+        is_dev_file = entry.file == dev_file and dev_docs > 0
+        if is_dev_file:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
+            dev_ids.update(doc._.aioner_doc_id for doc in dev)
             _write(dev, output_dir / "dev.spacy", report)
-        else:
+        docs = [doc for doc in docs if not _repeats_dev(doc, dev_ids, report)]
+        if not is_dev_file:
             docs = cap_docs(docs, max_docs, max_tokens)
         stem = Path(entry.file).name.rsplit(".", 1)[0]
         _write(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy", report)
     return reports
+
+
+def _repeats_dev(doc: Doc, dev_ids: Set[str], report: ConversionReport) -> bool:
+    """True (and counted in `report`) if `doc` has a dev document's id."""
+    if doc._.aioner_doc_id not in dev_ids:
+        return False
+    report.dev_overlap += 1
+    report.dev_overlap_example = report.dev_overlap_example or f"{report.path}, document '{doc._.aioner_doc_id}'"
+    return True
 
 
 def _write(docs: List[Doc], path: Path, report: ConversionReport) -> None:
@@ -89,7 +105,7 @@ def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
     columns = [
         "documents", "empty_documents", "written_documents", "written_tokens", "written_mentions",
-        "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped",
+        "dev_overlap", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped",
     ]
     header = ["file", "task"] + columns
     rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
@@ -98,6 +114,9 @@ def format_reports(reports: List[ConversionReport]) -> str:
     for r in reports:
         for reason, count in sorted(r.drops.items()):
             lines.append(f"dropped {count:>6} from {Path(r.path).name} [{r.task}]: {reason} (first: {r.examples[reason]})")
+        if r.dev_overlap:
+            lines.append(f"left out {r.dev_overlap:>5} documents of {Path(r.path).name} [{r.task}]: "
+                         f"they are dev documents (first: {r.dev_overlap_example})")
     return "\n".join(lines)
 
 

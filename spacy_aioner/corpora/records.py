@@ -57,9 +57,11 @@ class ConversionReport:
     task: str
     documents: int = 0
     empty_documents: int = 0
-    written_documents: int = 0  # to train + dev DocBins: empty and capped-out ones are not
+    written_documents: int = 0  # to train + dev DocBins: empty, dev-overlap and capped-out ones are not
     written_tokens: int = 0  # tokens of the written documents
     written_mentions: int = 0  # spans of the written documents (a cap keeps fewer than in_spans)
+    dev_overlap: int = 0  # training documents left out because the dev set has them
+    dev_overlap_example: str = ""
     mentions_read: int = 0
     in_spans: int = 0
     in_ents: int = 0
@@ -91,6 +93,8 @@ class ConversionReport:
             "written_documents": self.written_documents,
             "written_tokens": self.written_tokens,
             "written_mentions": self.written_mentions,
+            "dev_overlap": self.dev_overlap,
+            "dev_overlap_example": self.dev_overlap_example,
             "mentions_read": self.mentions_read,
             "in_spans": self.in_spans,
             "in_ents": self.in_ents,

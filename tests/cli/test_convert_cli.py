@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from spacy.tokens import DocBin
 
@@ -51,3 +52,36 @@ def test_convert_new_entity_types_needs_their_label_vocab(tmp_path, nlp):
     docs = list(DocBin().from_disk(tmp_path / "out" / "train" / "AnEM_train.ALL.spacy").get_docs(nlp.vocab))
     assert len(docs) == 2815 - 100 and all(d._.aioner_task == "ALL" for d in docs)
     assert {e.label_ for d in docs for e in d.ents} == {"Cell", "Organ", "Tissue"}
+
+
+def test_training_files_leave_out_the_dev_documents(tmp_path, nlp):
+    """tmVar3 and NLM-Gene annotate some of the abstracts that form BioRED's dev split."""
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    corpus_file("pubtator", "NLMgene_Train.PubTator")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(  # the dev file listed last: its dev documents must still be known first
+        "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n"
+        "NLMgene_Train.PubTator\tGene\tGene:Gene|GENERIF|Domain|Other\n"
+        "BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
+        "Species:Species\tVariant:Variant\n",
+        encoding="utf8",
+    )
+    out = tmp_path / "corpus"
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(out),
+         "--manifest", str(manifest), "--dev-docs", "100", "--max-docs", "300", "--lenient"],
+        capture_output=True, text=True, check=True,
+    )
+    dev_ids = {d._.aioner_doc_id for d in DocBin().from_disk(out / "dev.spacy").get_docs(nlp.vocab)}
+    report = json.loads((out / "report.json").read_text())
+    assert [r["task"] for r in report] == ["Variant", "Gene", "ALL"]  # manifest order kept
+    for stem, entry in [("tmVar3_Train.Variant", report[0]), ("NLMgene_Train.Gene", report[1])]:
+        pmids = [line.split("|")[0] for line in open(entry["path"], encoding="utf8") if "|t|" in line]
+        repeats = len([pmid for pmid in pmids if pmid in dev_ids])
+        assert repeats > 0 and entry["dev_overlap"] == repeats
+        assert entry["dev_overlap_example"].endswith("'" + next(p for p in pmids if p in dev_ids) + "'")
+        docs = list(DocBin().from_disk(out / "train" / f"{stem}.spacy").get_docs(nlp.vocab))
+        assert not dev_ids & {d._.aioner_doc_id for d in docs}
+        assert len(docs) == min(300, len(pmids) - repeats)  # the cap counts what is left
+        assert f"left out {repeats:>5} documents of {Path(entry['path']).name}" in result.stdout
+    assert report[2]["dev_overlap"] == 0 and report[2]["written_documents"] == 500
