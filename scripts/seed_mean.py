@@ -3,15 +3,33 @@ seeds: seed_mean.py OUT.json REPORT.json... [--samples N --seed S] (each REPORT 
 scripts/significance.py). F1s and the difference are means over the seeds. When every report
 keeps its per-document counts, a pooled bootstrap (the same dev documents resampled in every
 seed's pair) adds the 95 % interval of that mean; otherwise the output says which lack them.
-When every report also keeps per-type counts, each entity type gets its own pooled bootstrap."""
+When every report also keeps per-type counts, each entity type gets its own pooled bootstrap.
+--leave-out ID,ID... scores without those documents (e.g. dev documents a training mix held)."""
 import json
 from pathlib import Path
-from typing import List
+from typing import List, Set
 
 import typer
 from numpy import mean
 
 from spacy_aioner.significance import describe, paired_bootstrap
+
+
+def without_documents(path: Path, report: dict, leave_out: Set[str]) -> dict:
+    """`report` without the per-document counts of the documents in `leave_out`."""
+    if "counts_a" not in report:
+        raise SystemExit(f"{path} has no per-document counts to leave documents out of.")
+    missing = sorted(leave_out - set(report["document_ids"]))
+    if missing:
+        raise SystemExit(f"{path} scores no document {', '.join(missing)}.")
+    keep = [i for i, doc_id in enumerate(report["document_ids"]) if doc_id not in leave_out]
+    trimmed = dict(report, document_ids=[report["document_ids"][i] for i in keep])
+    for key in ("counts_a", "counts_b"):
+        trimmed[key] = [report[key][i] for i in keep]
+    for key in ("counts_by_type_a", "counts_by_type_b"):
+        if key in report:
+            trimmed[key] = {label: [counts[i] for i in keep] for label, counts in report[key].items()}
+    return trimmed
 
 
 def pooled_per_type(reports: List[Path], loaded: List[dict], samples: int, seed: int) -> dict:
@@ -31,10 +49,15 @@ def pooled_per_type(reports: List[Path], loaded: List[dict], samples: int, seed:
     }
 
 
-def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int = 0):
+def main(output_json: Path, reports: List[Path], samples: int = 10000, seed: int = 0,
+         leave_out: str = typer.Option("", help="Comma-separated ids of documents to score without")):
     loaded = [json.loads(path.read_text()) for path in reports]
-    without_counts = [str(path) for path, report in zip(reports, loaded) if "counts_a" not in report]
     summary = {"reports": [str(path) for path in reports], "runs": len(loaded)}
+    if leave_out:
+        left_out = set(leave_out.split(","))
+        loaded = [without_documents(path, report, left_out) for path, report in zip(reports, loaded)]
+        summary["left_out"] = sorted(left_out)
+    without_counts = [str(path) for path, report in zip(reports, loaded) if "counts_a" not in report]
     if without_counts:
         summary.update({key: float(mean([report[key] for report in loaded])) for key in ("f1_a", "f1_b", "difference")})
         summary["no_interval"] = f"no per-document counts in {', '.join(without_counts)}"

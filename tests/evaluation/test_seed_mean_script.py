@@ -98,3 +98,23 @@ def test_reports_counting_other_types_are_refused(tmp_path):
     result = seed_mean(tmp_path / "mean.json", gene, disease)
     assert result.returncode != 0 and "s1.json has per-type counts of other types" in result.stderr
     assert not (tmp_path / "mean.json").exists()
+
+
+def test_left_out_documents_are_scored_without(tmp_path):
+    gene = [[1, 0, 0], [0, 3, 3], [1, 0, 0]]
+    seed0 = report(tmp_path / "s0.json", ["1", "2", "3"], [[1, 0, 0], [0, 3, 3], [1, 0, 0]],
+                   [[1, 0, 0], [0, 0, 0], [0, 1, 1]], {"Gene": gene}, {"Gene": [[0, 0, 0]] * 3})
+    result = seed_mean(tmp_path / "mean.json", seed0, "--leave-out", "2")
+    assert result.returncode == 0, result.stderr
+    pooled = json.loads((tmp_path / "mean.json").read_text())
+    # documents 1 and 3 only: A 2/2 found, B 1 right, 1 wrong, 1 missed
+    assert pooled["left_out"] == ["2"] and pooled["documents"] == 2
+    assert abs(pooled["difference"] - (1 - 2 / 4)) < 1e-9
+    assert pooled["per_type"]["Gene"]["documents"] == 2 and pooled["per_type"]["Gene"]["f1_a"] == 1.0
+
+
+def test_leaving_out_a_document_no_report_scores_is_refused(tmp_path):
+    seed0 = report(tmp_path / "s0.json", ["1", "2"], [[1, 0, 0]] * 2, [[1, 0, 0]] * 2)
+    result = seed_mean(tmp_path / "mean.json", seed0, "--leave-out", "2,7")
+    assert result.returncode != 0 and "s0.json scores no document 7" in result.stderr
+    assert not (tmp_path / "mean.json").exists()
