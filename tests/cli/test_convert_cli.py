@@ -8,21 +8,27 @@ from spacy.tokens import DocBin
 from tests.conftest import CORPORA, corpus_file
 
 
-def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
-    corpus_file("pubtator", "tmVar3_Train.PubTator")
+BIORED_LINE = ("BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
+               "Species:Species\tVariant:Variant\n")
+TMVAR_LINE = "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n"
+
+
+def convert_pubtator(tmp_path, manifest_lines, *options):
+    """Run the convert command on the shared PubTator corpora with a manifest of `manifest_lines`."""
     manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(
-        "BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
-        "Species:Species\tVariant:Variant\n"
-        "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n",
-        encoding="utf8",
-    )
+    manifest.write_text("".join(manifest_lines), encoding="utf8")
     out = tmp_path / "corpus"
     result = subprocess.run(
         [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(out),
-         "--manifest", str(manifest), "--max-docs", "5", "--dev-docs", "3"],
+         "--manifest", str(manifest), *options],
         capture_output=True, text=True, check=True,
     )
+    return out, result
+
+
+def test_convert_command_writes_docbins_and_a_report(tmp_path, nlp):
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    out, result = convert_pubtator(tmp_path, [BIORED_LINE, TMVAR_LINE], "--max-docs", "5", "--dev-docs", "3")
     assert "tmVar3_Train.PubTator" in result.stdout and "type 'Gene' not mapped for task Variant" in result.stdout
     report = json.loads((out / "report.json").read_text())
     assert [r["task"] for r in report] == ["ALL", "Variant"]
@@ -58,20 +64,10 @@ def test_training_files_leave_out_the_dev_documents(tmp_path, nlp):
     """tmVar3 and NLM-Gene annotate some of the abstracts that form BioRED's dev split."""
     corpus_file("pubtator", "tmVar3_Train.PubTator")
     corpus_file("pubtator", "NLMgene_Train.PubTator")
-    manifest = tmp_path / "manifest.tsv"
-    manifest.write_text(  # the dev file listed last: its dev documents must still be known first
-        "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n"
-        "NLMgene_Train.PubTator\tGene\tGene:Gene|GENERIF|Domain|Other\n"
-        "BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
-        "Species:Species\tVariant:Variant\n",
-        encoding="utf8",
-    )
-    out = tmp_path / "corpus"
-    result = subprocess.run(
-        [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(out),
-         "--manifest", str(manifest), "--dev-docs", "100", "--max-docs", "300", "--lenient"],
-        capture_output=True, text=True, check=True,
-    )
+    nlm_gene_line = "NLMgene_Train.PubTator\tGene\tGene:Gene|FamilyName\n"
+    # the dev file listed last: its dev documents must still be known first
+    out, result = convert_pubtator(tmp_path, [TMVAR_LINE, nlm_gene_line, BIORED_LINE],
+                                   "--dev-docs", "100", "--max-docs", "300", "--lenient")
     dev_ids = {d._.aioner_doc_id for d in DocBin().from_disk(out / "dev.spacy").get_docs(nlp.vocab)}
     report = json.loads((out / "report.json").read_text())
     assert [r["task"] for r in report] == ["Variant", "Gene", "ALL"]  # manifest order kept
