@@ -14,6 +14,12 @@ def corpus_file(*parts: str) -> Path:
     return path
 
 
+def pubtator_blocks(path: Path, which) -> list:
+    """The documents of a PubTator file at the positions `which` (negative ones count from the end)."""
+    blocks = [b for b in path.read_text(encoding="utf8").split("\n\n") if b.strip()]
+    return [blocks[i].strip("\n") + "\n" for i in which]
+
+
 @pytest.fixture(scope="session")
 def nlp():
     return blank_biomedical()

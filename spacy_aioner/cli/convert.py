@@ -1,10 +1,11 @@
 """``python -m spacy_aioner convert``: manifest corpora -> DocBins + a report."""
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
+from ..corpora.doc_ids import read_doc_ids
 from ..corpora.docbin import convert_manifest, format_reports, write_reports
 from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest
 from ..scheme import AIO, Scheme
@@ -26,14 +27,22 @@ def convert_cli(
         None, exists=True, help="Label vocabulary (one label per line) whose B-X/I-X types replace the six AIO types, "
         "e.g. AnEM_label.vocab for fine-tuning to new types",
     ),
+    exclude_docs: Optional[List[Path]] = typer.Option(
+        None, exists=True, help="Corpus file, or folder of *.PubTator/*.xml/*.conll files (the official test "
+        "sets, say), whose documents are left out of training, matched by id; repeatable",
+    ),
 ):
     """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
     started = time.time()
     try:
         scheme = Scheme.from_label_file(labels) if labels else AIO
+        excluded = read_doc_ids(exclude_docs or [])
+        if exclude_docs:
+            typer.echo(f"Documents to leave out of training: {excluded.describe()}")
         reports = convert_manifest(
             blank_biomedical(), load_manifest(manifest, scheme), corpus_dir, output_dir,
             dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
+            exclude_ids=excluded.ids,
         )
     except (ValueError, FileNotFoundError) as err:  # CorpusFormatError names the file, line and document
         typer.echo(f"Error: {err}", err=True)

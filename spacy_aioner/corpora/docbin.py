@@ -35,12 +35,16 @@ def convert_manifest(
     max_docs: Optional[int] = None,
     max_tokens: Optional[int] = None,
     lenient: bool = False,
+    exclude_ids: Optional[Set[str]] = None,
 ) -> List[ConversionReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
     The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead, and no
     training file keeps a dev document: one with a dev document's id (the same PubMed abstract
-    in another corpus) is left out and counted as ``dev_overlap``.
+    in another corpus) is left out and counted as ``dev_overlap``. Training documents whose
+    id is in `exclude_ids` (an official test set's, say) are left out too, counted as
+    ``excluded``; dev documents are kept, so the dev split stays fixed, and counted as
+    ``excluded_kept_in_dev``.
     `max_docs` caps the training documents taken from each other entry (the first ones);
     `max_tokens` likewise caps their tokens (whole documents, at least one). The training
     part of `dev_file` is never capped, since the dev set measures it.
@@ -49,6 +53,7 @@ def convert_manifest(
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
     reports: List[Optional[ConversionReport]] = [None] * len(entries)
     dev_ids: Set[str] = set()
+    exclude_ids = exclude_ids or set()
     # the dev file first, so every other file can be checked against its dev documents
     for index in sorted(range(len(entries)), key=lambda i: entries[i].file != dev_file):
         entry = entries[index]
@@ -62,8 +67,10 @@ def convert_manifest(
         if is_dev_file:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
             dev_ids.update(doc._.aioner_doc_id for doc in dev)
+            report.excluded_kept_in_dev = sum(doc._.aioner_doc_id in exclude_ids for doc in dev)
             _write(dev, output_dir / "dev.spacy", report)
-        docs = [doc for doc in docs if not _repeats_dev(doc, dev_ids, report)]
+        docs = [doc for doc in docs if not _left_out(doc, dev_ids, report, "dev_overlap")
+                and not _left_out(doc, exclude_ids, report, "excluded")]
         if not is_dev_file:
             docs = cap_docs(docs, max_docs, max_tokens)
         stem = Path(entry.file).name.rsplit(".", 1)[0]
@@ -71,12 +78,14 @@ def convert_manifest(
     return reports
 
 
-def _repeats_dev(doc: Doc, dev_ids: Set[str], report: ConversionReport) -> bool:
-    """True (and counted in `report`) if `doc` has a dev document's id."""
-    if doc._.aioner_doc_id not in dev_ids:
+def _left_out(doc: Doc, ids: Set[str], report: ConversionReport, count: str) -> bool:
+    """True if `doc`'s id is in `ids`; then `report`'s field `count` goes up by one and
+    ``<count>_example`` keeps the first such document."""
+    if doc._.aioner_doc_id not in ids:
         return False
-    report.dev_overlap += 1
-    report.dev_overlap_example = report.dev_overlap_example or f"{report.path}, document '{doc._.aioner_doc_id}'"
+    setattr(report, count, getattr(report, count) + 1)
+    if not getattr(report, f"{count}_example"):
+        setattr(report, f"{count}_example", f"{report.path}, document '{doc._.aioner_doc_id}'")
     return True
 
 
@@ -105,7 +114,8 @@ def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
     columns = [
         "documents", "empty_documents", "written_documents", "written_tokens", "written_mentions",
-        "dev_overlap", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded", "dropped",
+        "dev_overlap", "excluded", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded",
+        "dropped",
     ]
     header = ["file", "task"] + columns
     rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
@@ -117,6 +127,12 @@ def format_reports(reports: List[ConversionReport]) -> str:
         if r.dev_overlap:
             lines.append(f"left out {r.dev_overlap:>5} documents of {Path(r.path).name} [{r.task}]: "
                          f"they are dev documents (first: {r.dev_overlap_example})")
+        if r.excluded:
+            lines.append(f"left out {r.excluded:>5} documents of {Path(r.path).name} [{r.task}]: "
+                         f"--exclude-docs lists them (first: {r.excluded_example})")
+        if r.excluded_kept_in_dev:
+            lines.append(f"kept {r.excluded_kept_in_dev:>9} dev documents of {Path(r.path).name} [{r.task}] "
+                         "that --exclude-docs lists: the dev split stays fixed")
     return "\n".join(lines)
 
 

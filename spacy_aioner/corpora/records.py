@@ -57,11 +57,14 @@ class ConversionReport:
     task: str
     documents: int = 0
     empty_documents: int = 0
-    written_documents: int = 0  # to train + dev DocBins: empty, dev-overlap and capped-out ones are not
+    written_documents: int = 0  # to train + dev DocBins: empty, dev-overlap, excluded and capped-out ones are not
     written_tokens: int = 0  # tokens of the written documents
     written_mentions: int = 0  # spans of the written documents (a cap keeps fewer than in_spans)
     dev_overlap: int = 0  # training documents left out because the dev set has them
     dev_overlap_example: str = ""
+    excluded: int = 0  # training documents left out because their ids are to be excluded
+    excluded_example: str = ""
+    excluded_kept_in_dev: int = 0  # dev documents with such ids, kept so the split stays fixed
     mentions_read: int = 0
     in_spans: int = 0
     in_ents: int = 0
@@ -95,6 +98,9 @@ class ConversionReport:
             "written_mentions": self.written_mentions,
             "dev_overlap": self.dev_overlap,
             "dev_overlap_example": self.dev_overlap_example,
+            "excluded": self.excluded,
+            "excluded_example": self.excluded_example,
+            "excluded_kept_in_dev": self.excluded_kept_in_dev,
             "mentions_read": self.mentions_read,
             "in_spans": self.in_spans,
             "in_ents": self.in_ents,

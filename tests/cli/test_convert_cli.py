@@ -5,7 +5,7 @@ from pathlib import Path
 
 from spacy.tokens import DocBin
 
-from tests.conftest import CORPORA, corpus_file
+from tests.conftest import CORPORA, corpus_file, pubtator_blocks
 
 
 BIORED_LINE = ("BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDisease:Disease\tCellLine:CellLine\t"
@@ -81,3 +81,43 @@ def test_training_files_leave_out_the_dev_documents(tmp_path, nlp):
         assert len(docs) == min(300, len(pmids) - repeats)  # the cap counts what is left
         assert f"left out {repeats:>5} documents of {Path(entry['path']).name}" in result.stdout
     assert report[2]["dev_overlap"] == 0 and report[2]["written_documents"] == 500
+
+
+def test_exclude_docs_leaves_those_documents_out_of_training_only(tmp_path, nlp):
+    """As with the official test sets in assets/test: training loses them, the dev split does not."""
+    ncbi = corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator")
+    biored = corpus_file("pubtator", "BioRED_TrainDev.PubTator")
+    test_dir = tmp_path / "test_sets"
+    test_dir.mkdir()
+    # NCBI-disease's first three documents, BioRED's first (training) and last (dev) one
+    blocks = pubtator_blocks(ncbi, [0, 1, 2]) + pubtator_blocks(biored, [0, -1])
+    (test_dir / "Some_Test.PubTator").write_text("\n".join(blocks), encoding="utf8")
+    (test_dir / "README.md").write_text("not a corpus\n", encoding="utf8")
+    ncbi_line = ("NCBIdisease_TrainDev.PubTator\tDisease\t"
+                 "Disease:DiseaseClass|SpecificDisease|CompositeMention|Modifier\n")
+    out, result = convert_pubtator(tmp_path, [ncbi_line, BIORED_LINE], "--dev-docs", "100", "--max-docs", "20",
+                                   "--lenient", "--exclude-docs", str(test_dir))
+    excluded = {block.split("|")[0] for block in blocks}
+    assert len(excluded) == 5
+    assert "5 ids, from " in result.stdout and f"not read: {test_dir / 'README.md'}" in result.stdout
+    report = json.loads((out / "report.json").read_text())
+    first_ncbi = pubtator_blocks(ncbi, [0])[0].split("|")[0]
+    assert report[0]["excluded"] == 3 and report[0]["excluded_example"].endswith(f"'{first_ncbi}'")
+    train_ncbi = list(DocBin().from_disk(out / "train" / "NCBIdisease_TrainDev.Disease.spacy").get_docs(nlp.vocab))
+    assert len(train_ncbi) == 20 and not excluded & {d._.aioner_doc_id for d in train_ncbi}
+    assert report[1]["excluded"] == 1 and report[1]["excluded_kept_in_dev"] == 1
+    assert report[1]["written_documents"] == 499  # 399 training + 100 dev
+    dev = list(DocBin().from_disk(out / "dev.spacy").get_docs(nlp.vocab))
+    assert len(dev) == 100 and len(excluded & {d._.aioner_doc_id for d in dev}) == 1
+    left_out = "left out     3 documents of NCBIdisease_TrainDev.PubTator [Disease]: --exclude-docs lists them"
+    assert left_out in result.stdout
+    assert "kept         1 dev documents of BioRED_TrainDev.PubTator [ALL]" in result.stdout
+
+
+def test_exclude_docs_names_a_path_that_does_not_exist(tmp_path):
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(tmp_path / "out"),
+         "--exclude-docs", str(tmp_path / "missing_tests")], capture_output=True, text=True,
+    )
+    assert result.returncode != 0 and "missing_tests" in result.stderr and not (tmp_path / "out").exists()

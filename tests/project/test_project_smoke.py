@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CORPORA, corpus_file
+from tests.conftest import CORPORA, corpus_file, pubtator_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,14 +23,19 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     corpus_file("pubtator", "BioRED_TrainDev.PubTator")
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("project.yml", "configs", "scripts"):
+    for name in ("project.yml", "configs", "scripts", "assets"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
+    # a stand-in test set: NCBI-disease's first document, which convert must keep out of training
+    ncbi_first = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0])
+    (project / "assets/test/NCBIdisease_Test.PubTator").write_text(ncbi_first[0], encoding="utf8")
     run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
          "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.max_steps", "4", "--vars.eval_frequency", "2",
          "--vars.external_tokens", "300", "--vars.dev_limit", "5"], cwd=project)
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
+    assert [r["excluded"] for r in report if "NCBIdisease" in r["path"]] == [1]
+    assert sum(r["excluded"] for r in report) == 1
     metrics = json.loads((project / "metrics/all.json").read_text())
     assert metrics["results"]["dev.spacy"]["docs"] == 100
     assert 0.0 <= metrics["results"]["dev.spacy"]["ents_f"] <= 1.0
