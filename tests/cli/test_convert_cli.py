@@ -101,7 +101,7 @@ def test_exclude_docs_leaves_those_documents_out_of_training_only(tmp_path, nlp)
     assert len(excluded) == 5
     assert "5 ids, from " in result.stdout and f"not read: {test_dir / 'README.md'}" in result.stdout
     report = json.loads((out / "report.json").read_text())
-    first_ncbi = pubtator_blocks(ncbi, [0])[0].split("|")[0]
+    first_ncbi = blocks[0].split("|")[0]
     assert report[0]["excluded"] == 3 and report[0]["excluded_example"].endswith(f"'{first_ncbi}'")
     train_ncbi = list(DocBin().from_disk(out / "train" / "NCBIdisease_TrainDev.Disease.spacy").get_docs(nlp.vocab))
     assert len(train_ncbi) == 20 and not excluded & {d._.aioner_doc_id for d in train_ncbi}
