@@ -31,6 +31,9 @@ def convert_cli(
         None, exists=True, help="Corpus file, or folder of *.PubTator/*.xml/*.conll files (the official test "
         "sets, say), whose documents are left out of training, matched by id; repeatable",
     ),
+    skip_missing: bool = typer.Option(
+        False, help="Convert the manifest's files that are there and report the missing ones, instead of stopping"
+    ),
 ):
     """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
     started = time.time()
@@ -42,11 +45,13 @@ def convert_cli(
         reports = convert_manifest(
             blank_biomedical(), load_manifest(manifest, scheme), corpus_dir, output_dir,
             dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
-            exclude_ids=excluded.ids,
+            exclude_ids=excluded.ids, skip_missing=skip_missing,
         )
     except (ValueError, FileNotFoundError) as err:  # CorpusFormatError names the file, line and document
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(code=1)
     write_reports(reports, output_dir / "report.json")
     typer.echo(format_reports(reports))
-    typer.echo(f"Converted {len(reports)} manifest lines in {time.time() - started:.1f}s -> {output_dir}")
+    skipped = sum(r.missing for r in reports)
+    skipped_note = f", skipped {skipped} whose file is missing" if skipped else ""
+    typer.echo(f"Converted {len(reports) - skipped} manifest lines{skipped_note} in {time.time() - started:.1f}s -> {output_dir}")

@@ -36,6 +36,7 @@ def convert_manifest(
     max_tokens: Optional[int] = None,
     lenient: bool = False,
     exclude_ids: Optional[Set[str]] = None,
+    skip_missing: bool = False,
 ) -> List[ConversionReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
@@ -48,19 +49,27 @@ def convert_manifest(
     `max_docs` caps the training documents taken from each other entry (the first ones);
     `max_tokens` likewise caps their tokens (whole documents, at least one). The training
     part of `dev_file` is never capped, since the dev set measures it.
-    Empty documents are left out and counted. Returns one report per entry (and dev).
+    Empty documents are left out and counted. A manifest file missing from `corpus_dir` stops
+    the conversion before anything is written, unless `skip_missing`: then its lines get a
+    report marked ``missing``, and their DocBin from an earlier conversion, if any, is removed
+    rather than left to pass for this one's. Returns one report per entry.
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
+    missing = check_files(entries, corpus_dir, skip_missing=skip_missing, dev_file=dev_file if dev_docs > 0 else None)
     reports: List[Optional[ConversionReport]] = [None] * len(entries)
     dev_ids: Set[str] = set()
     exclude_ids = exclude_ids or set()
     # the dev file first, so every other file can be checked against its dev documents
     for index in sorted(range(len(entries)), key=lambda i: entries[i].file != dev_file):
         entry = entries[index]
-        path = corpus_dir / entry.file
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: listed in the manifest (line {entry.line}) but missing")
+        path, output = corpus_dir / entry.file, train_path(output_dir, entry)
         report = reports[index] = ConversionReport(str(path), entry.task)
+        if entry.file in missing:
+            report.missing = True
+            if output.exists():
+                output.unlink()
+                report.removed_output = str(output)
+            continue
         sources = read_corpus(path, report=report, lenient=lenient)
         docs = [d for d in build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=lenient) if d.text.strip()]
         is_dev_file = entry.file == dev_file and dev_docs > 0
@@ -73,9 +82,31 @@ def convert_manifest(
                 and not _left_out(doc, exclude_ids, report, "excluded")]
         if not is_dev_file:
             docs = cap_docs(docs, max_docs, max_tokens)
-        stem = Path(entry.file).name.rsplit(".", 1)[0]
-        _write(docs, output_dir / "train" / f"{stem}.{entry.task}.spacy", report)
+        _write(docs, output, report)
     return reports
+
+
+def check_files(
+    entries: List[ManifestEntry], corpus_dir: Path, *, skip_missing: bool, dev_file: Optional[str]
+) -> Set[str]:
+    """The manifest's files that are not in `corpus_dir`, if they may be skipped; otherwise (or if
+    every file, or the dev file, is missing) a FileNotFoundError naming them and their lines."""
+    missing = [entry for entry in entries if not (corpus_dir / entry.file).exists()]
+    listed = ", ".join(f"{entry.file} (line {entry.line})" for entry in missing)
+    if missing and len(missing) == len(entries):
+        raise FileNotFoundError(f"{corpus_dir}: none of the manifest's files is there; missing: {listed}")
+    if any(entry.file == dev_file for entry in missing):
+        raise FileNotFoundError(f"{corpus_dir / dev_file}: the dev file is missing, so no dev split can be made")
+    if missing and not skip_missing:
+        raise FileNotFoundError(f"{corpus_dir}: files listed in the manifest but missing: {listed} "
+                                "(--skip-missing converts the others and reports these)")
+    return {entry.file for entry in missing}
+
+
+def train_path(output_dir: Path, entry: ManifestEntry) -> Path:
+    """Where the training DocBin of a manifest entry goes: ``train/<file stem>.<task>.spacy``."""
+    stem = Path(entry.file).name.rsplit(".", 1)[0]
+    return output_dir / "train" / f"{stem}.{entry.task}.spacy"
 
 
 def _left_out(doc: Doc, ids: Set[str], report: ConversionReport, count: str) -> bool:
@@ -118,10 +149,13 @@ def format_reports(reports: List[ConversionReport]) -> str:
         "dropped",
     ]
     header = ["file", "task"] + columns
-    rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports]
+    rows = [[Path(r.path).name, r.task] + [str(getattr(r, c)) for c in columns] for r in reports if not r.missing]
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in [header] + rows]
     for r in reports:
+        if r.missing:
+            removed = f"; removed its old output {r.removed_output}" if r.removed_output else ""
+            lines.append(f"skipped {Path(r.path).name} [{r.task}]: {r.path} is missing (--skip-missing){removed}")
         for reason, count in sorted(r.drops.items()):
             lines.append(f"dropped {count:>6} from {Path(r.path).name} [{r.task}]: {reason} (first: {r.examples[reason]})")
         if r.dev_overlap:

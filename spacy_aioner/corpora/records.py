@@ -55,6 +55,8 @@ class ConversionReport:
 
     path: str
     task: str
+    missing: bool = False  # the file was not there and the conversion skipped it
+    removed_output: str = ""  # the skipped line's DocBin from an earlier conversion, removed
     documents: int = 0
     empty_documents: int = 0
     written_documents: int = 0  # to train + dev DocBins: empty, dev-overlap, excluded and capped-out ones are not
@@ -91,6 +93,8 @@ class ConversionReport:
         return {
             "path": self.path,
             "task": self.task,
+            "missing": self.missing,
+            "removed_output": self.removed_output,
             "documents": self.documents,
             "empty_documents": self.empty_documents,
             "written_documents": self.written_documents,

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from spacy.tokens import DocBin
@@ -13,15 +14,16 @@ BIORED_LINE = ("BioRED_TrainDev.PubTator\tALL\tGene:Gene\tChemical:Chemical\tDis
 TMVAR_LINE = "tmVar3_Train.PubTator\tVariant\tVariant:ProteinMutation|DNAMutation|SNP\n"
 
 
-def convert_pubtator(tmp_path, manifest_lines, *options):
-    """Run the convert command on the shared PubTator corpora with a manifest of `manifest_lines`."""
+def convert_pubtator(tmp_path, manifest_lines, *options, corpus_dir=CORPORA / "pubtator", check=True):
+    """Run the convert command on `corpus_dir` (the shared PubTator corpora) with a manifest of
+    `manifest_lines`."""
     manifest = tmp_path / "manifest.tsv"
     manifest.write_text("".join(manifest_lines), encoding="utf8")
     out = tmp_path / "corpus"
     result = subprocess.run(
-        [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(out),
+        [sys.executable, "-m", "spacy_aioner", "convert", str(corpus_dir), str(out),
          "--manifest", str(manifest), *options],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=check,
     )
     return out, result
 
@@ -121,3 +123,38 @@ def test_exclude_docs_names_a_path_that_does_not_exist(tmp_path):
          "--exclude-docs", str(tmp_path / "missing_tests")], capture_output=True, text=True,
     )
     assert result.returncode != 0 and "missing_tests" in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_skip_missing_converts_the_files_there_and_names_the_others(tmp_path, nlp):
+    """As `evaluate-tests` does with whichever official test sets a user has fetched."""
+    test_sets = tmp_path / "test_sets"
+    test_sets.mkdir()
+    ncbi_blocks = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0, 1, 2])
+    (test_sets / "NCBIdisease_Test.PubTator").write_text("\n".join(ncbi_blocks), encoding="utf8")
+    lines = ["NCBIdisease_Test.PubTator\tDisease\tDisease:DiseaseClass|SpecificDisease|CompositeMention|Modifier\n",
+             "BC5CDR_Test.PubTator\tChemical\tChemical:Chemical\n", "BC5CDR_Test.PubTator\tDisease\tDisease:Disease\n"]
+    stale = tmp_path / "corpus" / "train" / "BC5CDR_Test.Chemical.spacy"  # from an earlier conversion
+    stale.parent.mkdir(parents=True)
+    DocBin().to_disk(stale)
+    convert = partial(convert_pubtator, tmp_path, corpus_dir=test_sets, check=False)
+
+    out, refused = convert(lines, "--dev-docs", "0", "--lenient")
+    assert refused.returncode != 0 and "BC5CDR_Test.PubTator (line 2), BC5CDR_Test.PubTator (line 3)" in refused.stderr
+    assert "--skip-missing" in refused.stderr and stale.exists() and not (out / "report.json").exists()
+    _, refused = convert(lines, "--dev-docs", "5", "--dev-file", "BC5CDR_Test.PubTator", "--lenient", "--skip-missing")
+    assert refused.returncode != 0 and "the dev file is missing" in refused.stderr
+    _, refused = convert(lines[1:], "--dev-docs", "0", "--skip-missing")
+    assert refused.returncode != 0 and "none of the manifest's files is there" in refused.stderr
+
+    out, result = convert(lines, "--dev-docs", "0", "--lenient", "--skip-missing")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert [(r["task"], r["missing"]) for r in report] == [("Disease", False), ("Chemical", True), ("Disease", True)]
+    assert [r["removed_output"] for r in report] == ["", str(stale), ""] and not stale.exists()
+    assert [p.name for p in (out / "train").iterdir()] == ["NCBIdisease_Test.Disease.spacy"]
+    docs = list(DocBin().from_disk(out / "train" / "NCBIdisease_Test.Disease.spacy").get_docs(nlp.vocab))
+    assert [d._.aioner_doc_id for d in docs] == [block.split("|")[0] for block in ncbi_blocks]
+    skipped = f"skipped BC5CDR_Test.PubTator [Chemical]: {test_sets / 'BC5CDR_Test.PubTator'} is missing"
+    assert f"{skipped} (--skip-missing); removed its old output {stale}" in result.stdout
+    assert "skipped BC5CDR_Test.PubTator [Disease]" in result.stdout
+    assert "Converted 1 manifest lines, skipped 2 whose file is missing" in result.stdout
