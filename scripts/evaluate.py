@@ -1,5 +1,6 @@
 """Evaluate a pipeline on DocBins (each document under its own task): overall and per-type
-entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second."""
+entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second. A folder
+stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes)."""
 import json
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from spacy_aioner.training import create_task_corpus
 def main(model: Path, data: List[Path], output_json: Path, output_md: Path, name: str = ""):
     nlp = spacy.load(model)
     results = {}
-    for path in data:
+    for path in docbin_paths(data):
         examples = list(create_task_corpus(path)(nlp))
         started = time.time()
         scores = nlp.evaluate(examples)
@@ -31,6 +32,17 @@ def main(model: Path, data: List[Path], output_json: Path, output_md: Path, name
     output_json.write_text(json.dumps(report, indent=2))
     output_md.write_text(to_markdown(report))
     typer.echo(to_markdown(report))
+
+
+def docbin_paths(data: List[Path]) -> List[Path]:
+    """The DocBins to score: each file given, and the ``*.spacy`` files of each folder given."""
+    paths = []
+    for path in data:
+        found = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
+        if not found:
+            raise typer.BadParameter(f"{path}: a folder with no .spacy file")
+        paths.extend(found)
+    return paths
 
 
 def to_markdown(report) -> str:

@@ -41,6 +41,7 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     assert 0.0 <= metrics["results"]["dev.spacy"]["ents_f"] <= 1.0
     assert json.loads((project / "metrics/all_train_time.json").read_text())["exit_code"] == 0
     assert_significance_of_a_pipeline_against_itself_is_nil(project)
+    assert_test_sets_present_are_scored_each_on_its_own(project)
     sdists = list((project / "packages").glob("*/dist/*.tar.gz"))
     assert len(sdists) == 1
     # the package installs (here into a target folder) and loads with no import of spacy_aioner
@@ -77,3 +78,15 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
                              cwd=project, capture_output=True, text=True)
     assert refused.returncode != 0 and "metrics/self.json: its model_b is" in refused.stderr
     assert not (project / "metrics/other.json").exists()
+
+
+def assert_test_sets_present_are_scored_each_on_its_own(project):
+    """evaluate-tests with one of the ten official test sets there (the stand-in): it is
+    converted and scored on its own, and the other manifest lines are reported as missing."""
+    run([sys.executable, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
+    report = json.loads((project / "corpus/test/report.json").read_text())
+    assert [Path(r["path"]).name for r in report if not r["missing"]] == ["NCBIdisease_Test.PubTator"]
+    assert len(report) == 11 and sum(r["missing"] for r in report) == 10
+    results = json.loads((project / "metrics/tests.json").read_text())["results"]
+    assert list(results) == ["NCBIdisease_Test.Disease.spacy"] and results["NCBIdisease_Test.Disease.spacy"]["docs"] == 1
+    assert set(results["NCBIdisease_Test.Disease.spacy"]["ents_per_type"] or {}) <= {"Disease"}
