@@ -90,3 +90,12 @@ def assert_test_sets_present_are_scored_each_on_its_own(project):
     results = json.loads((project / "metrics/tests.json").read_text())["results"]
     assert list(results) == ["NCBIdisease_Test.Disease.spacy"] and results["NCBIdisease_Test.Disease.spacy"]["docs"] == 1
     assert set(results["NCBIdisease_Test.Disease.spacy"]["ents_per_type"] or {}) <= {"Disease"}
+    # a test set that grows is a change of input: convert and evaluate-tests run again, not "nothing changed"
+    blocks = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0, 1])
+    (project / "assets/test/NCBIdisease_Test.PubTator").write_text("\n".join(blocks), encoding="utf8")
+    run([sys.executable, "-m", "spacy", "project", "run", "convert", ".",
+         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.external_tokens", "300"], cwd=project)
+    assert sum(r["excluded"] for r in json.loads((project / "corpus/aio/report.json").read_text())) == 2
+    run([sys.executable, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
+    results = json.loads((project / "metrics/tests.json").read_text())["results"]
+    assert results["NCBIdisease_Test.Disease.spacy"]["docs"] == 2
