@@ -1,8 +1,11 @@
-"""Count, per training DocBin in TRAIN_DIR, the documents whose id is one of HELD_OUT's (the
-same abstract annotated by another corpus): check_dev_overlap.py TRAIN_DIR HELD_OUT, where
-HELD_OUT is a DocBin (the dev split) or a folder of them (the converted test sets). Exits 1 if
-any training file holds a held-out document. `convert` leaves dev documents and
-`--exclude-docs` ones out; this audits a folder built another way, or before those rules."""
+"""Find held-out documents among training documents: check_dev_overlap.py TRAINING HELD_OUT.
+
+TRAINING is a trained pipeline, whose `aioner` pipe records the ids of the documents it learned
+from, or a folder of training DocBins. HELD_OUT is a DocBin (the dev split) or a folder of them
+(the converted test sets). Exits 1 if training held a held-out document (the same abstract
+annotated by another corpus), 2 if a pipeline keeps no record of its training documents.
+`convert` leaves dev documents and `--exclude-docs` ones out; this audits what a pipeline was
+trained on, or a folder built another way, or before those rules."""
 import sys
 from pathlib import Path
 
@@ -11,24 +14,52 @@ import typer
 from spacy.tokens import DocBin
 
 import spacy_aioner  # noqa: F401  (registers the doc extensions that carry the ids)
+from spacy_aioner.pipeline.aioner import AIONER
 
 
 def document_ids(path: Path, vocab) -> list:
     return [doc._.aioner_doc_id for doc in DocBin().from_disk(path).get_docs(vocab)]
 
 
-def main(train_dir: Path = typer.Argument(..., exists=True, file_okay=False),
+def pipeline_training_ids(pipeline: Path) -> dict:
+    """{pipe name: {doc id: updates}} of the pipeline's aioner pipes that keep a record of their
+    training documents; exits 2 if none does."""
+    nlp = spacy.load(pipeline)
+    recorded = {name: pipe for name, pipe in nlp.pipeline
+                if isinstance(pipe, AIONER) and (pipe.training_docs or pipe.cfg["training_examples_without_id"])}
+    if not recorded:
+        typer.echo(f"{pipeline} keeps no record of its training documents (no aioner pipe, or trained before "
+                   "spacy_aioner recorded them); audit its training folder instead: "
+                   "check_dev_overlap.py TRAIN_DIR HELD_OUT", err=True)
+        sys.exit(2)
+    for name, pipe in recorded.items():
+        if pipe.cfg["training_examples_without_id"]:
+            typer.echo(f"{pipeline} [{name}]: {pipe.cfg['training_examples_without_id']} training examples had no "
+                       "document id (doc._.aioner_doc_id) and could not be checked", err=True)
+    return {name: pipe.training_docs for name, pipe in recorded.items()}
+
+
+def main(training: Path = typer.Argument(..., exists=True, file_okay=False),
          held_out: Path = typer.Argument(..., exists=True)):
     vocab = spacy.blank("en").vocab
     held_out_files = sorted(held_out.glob("*.spacy")) if held_out.is_dir() else [held_out]
     held_out_ids = {doc_id for path in held_out_files for doc_id in document_ids(path, vocab)}
+    if None in held_out_ids:
+        held_out_ids.discard(None)
+        typer.echo(f"{held_out}: documents without an id (doc._.aioner_doc_id) could not be checked", err=True)
+    if (training / "config.cfg").exists():
+        sources = {f"{training} [{name}]": ids for name, ids in pipeline_training_ids(training).items()}
+        where = f"the training documents of {training}"
+    else:
+        sources = {path.name: document_ids(path, vocab) for path in sorted(training.glob("*.spacy"))}
+        where = f"the training files of {training}"
     total = 0
-    for path in sorted(train_dir.glob("*.spacy")):
-        repeats = sorted(set(document_ids(path, vocab)) & held_out_ids)
+    for source, ids in sources.items():
+        repeats = sorted(set(ids) & held_out_ids)  # a training document without an id is None, not held out
         total += len(repeats)
         if repeats:
-            typer.echo(f"{path.name}: {len(repeats)} held-out documents ({', '.join(repeats)})")
-    typer.echo(f"{total} held-out documents of {held_out} ({len(held_out_ids)}) in the training files of {train_dir}")
+            typer.echo(f"{source}: {len(repeats)} held-out documents ({', '.join(repeats)})")
+    typer.echo(f"{total} held-out documents of {held_out} ({len(held_out_ids)}) in {where}")
     if total:
         typer.echo("Convert again with those documents left out (the project's `convert` passes its "
                    "test_dir to --exclude-docs), then retrain.", err=True)

@@ -120,7 +120,7 @@ class AIONER(TrainablePipe):
         self.ents_rule = ents_rule
         self.overwrite_ents = overwrite_ents
         self.scorer = scorer
-        self.cfg = {"labels": list(self.scheme.labels)}
+        self.cfg = {"labels": list(self.scheme.labels), "training_docs": {}, "training_examples_without_id": 0}
         self._encoder: Optional[TaskTransformerModel] = None
         for node in model.walk():  # a transformer inside this pipe's own model
             if isinstance(node, TaskTransformerModel):
@@ -129,6 +129,12 @@ class AIONER(TrainablePipe):
     @property
     def labels(self) -> Tuple[str, ...]:
         return tuple(self.cfg["labels"])
+
+    @property
+    def training_docs(self) -> Dict[str, int]:
+        """The documents this pipe learned from, by ``doc._.aioner_doc_id``: {id: updates that
+        held it}, kept since `initialize` (a sourced pipe keeps adding to its record)."""
+        return self.cfg["training_docs"]
 
     @property
     def encoder_task(self) -> str:
@@ -191,6 +197,7 @@ class AIONER(TrainablePipe):
         if not examples:
             return losses
         self._check_task_reached_encoder(examples)
+        self._record_training_docs(examples)
         set_dropout_rate(self.model, drop)
         emissions, backprop = self.model.begin_update([eg.predicted for eg in examples])
         loss, d_emissions = self.get_loss(examples, emissions)
@@ -229,6 +236,8 @@ class AIONER(TrainablePipe):
         validate_get_examples(get_examples, "AIONER.initialize")
         docs = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=docs)
+        self.cfg["training_docs"] = {}
+        self.cfg["training_examples_without_id"] = 0
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError(
@@ -278,6 +287,15 @@ class AIONER(TrainablePipe):
         else:
             ranked = filter_spans(spans)
         return add_where_free([] if self.overwrite_ents else list(doc.ents), ranked)
+
+    def _record_training_docs(self, examples: List[Example]) -> None:
+        """Count each example's document in `training_docs` (or as one without an id)."""
+        for eg in examples:
+            doc_id = eg.reference._.aioner_doc_id
+            if doc_id is None:
+                self.cfg["training_examples_without_id"] += 1
+            else:
+                self.cfg["training_docs"][doc_id] = self.cfg["training_docs"].get(doc_id, 0) + 1
 
     def _example_task(self, example: Example) -> str:
         return self._check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)

@@ -145,6 +145,22 @@ def test_training_doc_whose_task_missed_the_encoder_is_an_error(tiny_bert):
         nlp.update([Example(nlp.make_doc(ref.text), ref)])
 
 
+def test_the_pipe_records_the_documents_it_learned_from(tiny_bert, tmp_path):
+    nlp = make_nlp(tiny_bert)
+    examples = make_examples(nlp)
+    for i, eg in enumerate(examples[:3]):
+        eg.reference._.aioner_doc_id = f"PMID{i}"
+    train(nlp, examples, steps=2)
+    pipe = nlp.get_pipe("aioner")
+    assert pipe.training_docs == {"PMID0": 2, "PMID1": 2, "PMID2": 2}
+    assert pipe.cfg["training_examples_without_id"] == 4  # two documents without an id, two updates
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe").get_pipe("aioner")
+    assert loaded.training_docs == pipe.training_docs and loaded.cfg["training_examples_without_id"] == 4
+    nlp.initialize(lambda: examples)  # new weights, a new record
+    assert pipe.training_docs == {} and pipe.cfg["training_examples_without_id"] == 0
+
+
 def test_bad_settings_are_refused(tiny_bert):
     with pytest.raises(ValueError, match="Unknown AIONER task 'Protein'"):
         make_nlp(tiny_bert, task="Protein")
