@@ -26,15 +26,15 @@ def pipeline_training_ids(pipeline: Path) -> dict:
     training documents; exits 2 if none does."""
     nlp = spacy.load(pipeline)
     recorded = {name: pipe for name, pipe in nlp.pipeline
-                if isinstance(pipe, AIONER) and (pipe.training_docs or pipe.cfg["training_examples_without_id"])}
+                if isinstance(pipe, AIONER) and (pipe.training_docs or pipe.training_examples_without_id)}
     if not recorded:
         typer.echo(f"{pipeline} keeps no record of its training documents (no aioner pipe, or trained before "
                    "spacy_aioner recorded them); audit its training folder instead: "
                    "check_dev_overlap.py TRAIN_DIR HELD_OUT", err=True)
         sys.exit(2)
     for name, pipe in recorded.items():
-        if pipe.cfg["training_examples_without_id"]:
-            typer.echo(f"{pipeline} [{name}]: {pipe.cfg['training_examples_without_id']} training examples had no "
+        if pipe.training_examples_without_id:
+            typer.echo(f"{pipeline} [{name}]: {pipe.training_examples_without_id} training examples had no "
                        "document id (doc._.aioner_doc_id) and could not be checked", err=True)
     return {name: pipe.training_docs for name, pipe in recorded.items()}
 

@@ -137,6 +137,11 @@ class AIONER(TrainablePipe):
         return self.cfg["training_docs"]
 
     @property
+    def training_examples_without_id(self) -> int:
+        """Training examples whose document had no ``doc._.aioner_doc_id``, since `initialize`."""
+        return self.cfg["training_examples_without_id"]
+
+    @property
     def encoder_task(self) -> str:
         """The task of the shared encoder pass (the first of `tasks`)."""
         return self.tasks[0]

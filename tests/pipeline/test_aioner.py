@@ -153,12 +153,12 @@ def test_the_pipe_records_the_documents_it_learned_from(tiny_bert, tmp_path):
     train(nlp, examples, steps=2)
     pipe = nlp.get_pipe("aioner")
     assert pipe.training_docs == {"PMID0": 2, "PMID1": 2, "PMID2": 2}
-    assert pipe.cfg["training_examples_without_id"] == 4  # two documents without an id, two updates
+    assert pipe.training_examples_without_id == 4  # two documents without an id, two updates
     nlp.to_disk(tmp_path / "pipe")
     loaded = spacy.load(tmp_path / "pipe").get_pipe("aioner")
-    assert loaded.training_docs == pipe.training_docs and loaded.cfg["training_examples_without_id"] == 4
+    assert loaded.training_docs == pipe.training_docs and loaded.training_examples_without_id == 4
     nlp.initialize(lambda: examples)  # new weights, a new record
-    assert pipe.training_docs == {} and pipe.cfg["training_examples_without_id"] == 0
+    assert pipe.training_docs == {} and pipe.training_examples_without_id == 0
 
 
 def test_bad_settings_are_refused(tiny_bert):

@@ -47,7 +47,7 @@ def test_resume_config_starts_from_every_trained_weight_and_goes_on_learning(tra
         expected, got = base_nlp.make_doc(text), nlp.make_doc(text)
         expected._.aioner_task = got._.aioner_task = task
         assert [(e.text, e.label_) for e in nlp(got).ents] == [(e.text, e.label_) for e in base_nlp(expected).ents]
-    records = [n.get_pipe("aioner").cfg["training_examples_without_id"] for n in (base_nlp, nlp)]
+    records = [n.get_pipe("aioner").training_examples_without_id for n in (base_nlp, nlp)]
     assert records[0] == records[1] > 0  # the sourced pipe keeps the first stage's record
     before = weights(nlp)
     sgd = Adam(0.001)  # the config's own schedule starts at learn rate 0
@@ -56,7 +56,7 @@ def test_resume_config_starts_from_every_trained_weight_and_goes_on_learning(tra
         nlp.update(make_examples(nlp), losses=losses, sgd=sgd)
     after = weights(nlp)
     assert losses["aioner"] > 0
-    assert nlp.get_pipe("aioner").cfg["training_examples_without_id"] == records[0] + 2 * len(TRAIN)  # and adds to it
+    assert nlp.get_pipe("aioner").training_examples_without_id == records[0] + 2 * len(TRAIN)  # and adds to it
     assert not same(before[0], after[0]) and not same(before[1], after[1])
 
 
