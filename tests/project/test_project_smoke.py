@@ -31,7 +31,8 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     (project / "assets/test/NCBIdisease_Test.PubTator").write_text(ncbi_first[0], encoding="utf8")
     run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
          "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.max_steps", "4", "--vars.eval_frequency", "2",
-         "--vars.external_tokens", "300", "--vars.dev_limit", "5", "--vars.biored_repeat", "2"], cwd=project)
+         "--vars.external_tokens", "300", "--vars.dev_limit", "5", "--vars.biored_repeat", "2",
+         "--vars.attention_dropout", "0"], cwd=project)
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
     # the training mix: every converted DocBin, BioRED's twice
@@ -54,8 +55,11 @@ def test_all_workflow_runs_end_to_end(tmp_path):
          str(sdists[0])], cwd=tmp_path)
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = run([sys.executable, "-c", "import spacy; nlp = spacy.load('en_aioner_minilm'); doc = nlp('BRCA1 in breast cancer.');"
-               " print(nlp.pipe_names, 'aioner' in doc.spans)"], cwd=tmp_path, env=env)
-    assert "['aioner_transformer', 'aioner'] True" in out
+               " print(nlp.pipe_names, 'aioner' in doc.spans,"
+               " nlp.get_pipe('aioner_transformer').model.transformer.config.attention_probs_dropout_prob == 0)"],
+              cwd=tmp_path, env=env)
+    # the packaged encoder keeps the attention dropout the workflow set (--vars.attention_dropout 0)
+    assert "['aioner_transformer', 'aioner'] True True" in out
 
 
 def assert_significance_of_a_pipeline_against_itself_is_nil(project):
