@@ -12,6 +12,7 @@ Run it on an otherwise idle machine:
 """
 import itertools
 import json
+import os
 import platform
 import statistics
 import time
@@ -36,8 +37,9 @@ def build(config_path: Path, train: Path, dev: Path, attention_dropout: float, i
     nlp = init_nlp(config)
     encoder = nlp.get_pipe("aioner_transformer").model.transformer
     assert encoder.config.attention_probs_dropout_prob == attention_dropout, encoder.config
-    training = registry.resolve(nlp.config.interpolate()["training"])
-    corpus = registry.resolve(nlp.config.interpolate()["corpora"])["train"]
+    resolved = nlp.config.interpolate()
+    training = registry.resolve(resolved["training"])
+    corpus = registry.resolve(resolved["corpora"])["train"]
     fix_random_seed(training["seed"])
     batches = itertools.cycle(list(training["batcher"](corpus(nlp))))
     return nlp, training["optimizer"], batches, training["dropout"]
@@ -60,7 +62,7 @@ def stepper(nlp, optimizer, batches, dropout, steps: int):
 
 def main(train: Path = typer.Option(..., help="folder of training DocBins"),
          dev: Path = typer.Option(..., help="dev DocBin (only read by initialization)"),
-         config: Path = CONFIG, steps: int = 10, rounds: int = 3, init_docs: int = 200, threads: int = 2,
+         config: Path = CONFIG, steps: int = 10, rounds: int = 5, init_docs: int = 200, threads: int = 2,
          output: Path = ROOT / "bench" / "results" / "train_step.json"):
     torch.set_num_threads(threads)
     runners = {}
@@ -74,7 +76,7 @@ def main(train: Path = typer.Option(..., help="folder of training DocBins"),
             typer.echo(f"  attention dropout {p}: {samples[p][-1]['seconds_per_step']:.2f} s/step")
     medians = {p: statistics.median(s["seconds_per_step"] for s in values) for p, values in samples.items()}
     results = {"machine": platform.processor() or platform.machine(), "threads": threads,
-               "torch": torch.__version__, "spacy": spacy.__version__, "config": str(config),
+               "torch": torch.__version__, "spacy": spacy.__version__, "config": os.path.relpath(config, ROOT),
                "train": str(train), "init_docs": init_docs, "steps_per_round": steps, "rounds": rounds,
                "median_seconds_per_step": {str(p): m for p, m in medians.items()},
                "speedup_without_attention_dropout": medians[0.1] / medians[0.0],
