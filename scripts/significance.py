@@ -1,48 +1,30 @@
 """Paired bootstrap of the dev F1 difference between two pipelines (A − B), overall and per entity
-type, as JSON plus a printed summary: significance.py MODEL_A MODEL_B DATA OUT.json [--samples N
---seed S] [--b-counts REPORT.json]. The report keeps the per-document counts (overall and per
-type), so reports of several seeds can be pooled (scripts/seed_mean.py), and a later comparison
-with the same B can take B's counts from it (--b-counts) once B's pipeline is gone."""
+type, as JSON plus a printed summary: significance.py A B DATA OUT.json [--samples N --seed S]
+[--b-counts REPORT.json]. A and B are each a pipeline or its per-document counts on DATA
+(a JSON file from scripts/document_counts.py), so runs can be compared after their pipelines are
+gone. The report keeps the per-document counts (overall and per type), so reports of several
+seeds can be pooled (scripts/seed_mean.py), and a later comparison with the same B can take B's
+counts from it (--b-counts)."""
 import json
 from pathlib import Path
 
-import numpy
-import spacy
 import typer
-from spacy.scorer import get_ner_prf
 
-from spacy_aioner.significance import counts_per_document, describe, f1, paired_bootstrap
-from spacy_aioner.training import create_task_corpus
+from spacy_aioner.significance import describe, paired_bootstrap, pipeline_counts
 
 
-def predicted_examples(model: Path, data: Path):
-    """The data's examples with the model's predictions (``nlp.evaluate`` scores copies, so the
-    pipeline is run here)."""
-    nlp = spacy.load(model)
-    examples = list(create_task_corpus(data)(nlp))
-    for example, doc in zip(examples, nlp.pipe(example.predicted for example in examples)):
-        example.predicted = doc
-    return examples
-
-
-def checked_counts(model: Path, examples, label, reference_f):
-    """Per-document counts (of `label` only, when given), checked against spaCy's scorer's F."""
-    counts = counts_per_document(examples, label)
-    own_f = float(f1(numpy.asarray(counts).sum(axis=0)))
-    if abs(own_f - (reference_f or 0.0)) > 1e-9:
-        raise RuntimeError(f"{model}, {label or 'all types'}: per-document counts give F1 {own_f}, spaCy's scorer {reference_f}")
-    return counts
-
-
-def model_counts(model: Path, data: Path):
-    """The documents' ids and the model's per-document counts, overall and per predicted or gold
-    type, each checked against spaCy's scorer."""
-    examples = predicted_examples(model, data)
-    scores = get_ner_prf(examples)
-    per_type = scores["ents_per_type"] or {}
-    counts = checked_counts(model, examples, None, scores["ents_f"])
-    by_type = {label: checked_counts(model, examples, label, per_type[label]["f"]) for label in sorted(per_type)}
-    return [example.reference._.aioner_doc_id for example in examples], counts, by_type
+def arm_counts(arm: Path, data: Path):
+    """The documents' ids and per-document counts, overall and per type, of a pipeline on `data`,
+    or read from a file of scripts/document_counts.py that counted a pipeline on `data`."""
+    if arm.is_file():
+        counts = json.loads(arm.read_text())
+        if "counts_by_type" not in counts:
+            raise ValueError(f"{arm}: not a file of scripts/document_counts.py (no counts_by_type)")
+        if counts.get("data") != str(data):
+            raise ValueError(f"{arm}: it counts {counts.get('data')!r}, not {str(data)!r}")
+    else:
+        counts = pipeline_counts(arm, data)
+    return counts["document_ids"], counts["counts"], counts["counts_by_type"]
 
 
 def read_b_report(report_path: Path, model: Path, data: Path):
@@ -66,10 +48,11 @@ def main(
     b_counts: Path = typer.Option(None, help="Earlier report of MODEL_B on DATA: take B's counts from it"),
 ):
     b_report = read_b_report(b_counts, model_b, data) if b_counts else None
-    document_ids, counts_a, by_type_a = model_counts(model_a, data)
+    document_ids, counts_a, by_type_a = arm_counts(model_a, data)
     if b_report is None:
-        ids_b, counts_b, by_type_b = model_counts(model_b, data)
-        assert ids_b == document_ids
+        ids_b, counts_b, by_type_b = arm_counts(model_b, data)
+        if ids_b != document_ids:
+            raise ValueError(f"{model_a} and {model_b} count other documents (ids or order differ)")
     elif b_report.get("document_ids") != document_ids:
         raise ValueError(f"{b_counts}: its documents are not {data}'s (ids or order differ)")
     else:

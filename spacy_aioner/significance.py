@@ -4,10 +4,15 @@ Both pipelines are scored on the same documents; resampling documents with repla
 (the same draw for both) gives the spread of the F1 difference that comes from which
 documents happen to be in the dev set (Koehn 2004; Berg-Kirkpatrick et al. 2012).
 """
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import numpy
+import spacy
+from spacy.scorer import get_ner_prf
 from spacy.training import Example
+
+from .training import create_task_corpus
 
 Counts = Tuple[int, int, int]
 
@@ -98,3 +103,34 @@ def describe(result: Dict[str, object]) -> str:
 def counts_per_document(examples: List[Example], label: Optional[str] = None) -> List[Counts]:
     """``entity_counts`` of each example (of `label` only, when given), in order."""
     return [entity_counts(example, label) for example in examples]
+
+
+def pipeline_counts(model: Path, data: Path) -> Dict[str, object]:
+    """A pipeline's per-document counts on DocBin `data` (each document under its own task),
+    overall and per predicted or gold type, each checked against spaCy's NER scorer: the
+    documents' ids, ``counts`` and ``counts_by_type``, with the model and data they came from."""
+    nlp = spacy.load(model)
+    examples = list(create_task_corpus(data)(nlp))
+    # ``nlp.evaluate`` scores copies, so the pipeline is run here and its predictions kept
+    for example, doc in zip(examples, nlp.pipe(example.predicted for example in examples)):
+        example.predicted = doc
+    scores = get_ner_prf(examples)
+    per_type = scores["ents_per_type"] or {}
+    return {
+        "model": str(model),
+        "data": str(data),
+        "document_ids": [example.reference._.aioner_doc_id for example in examples],
+        "counts": _checked_counts(model, examples, None, scores["ents_f"]),
+        "counts_by_type": {
+            label: _checked_counts(model, examples, label, per_type[label]["f"]) for label in sorted(per_type)
+        },
+    }
+
+
+def _checked_counts(model: Path, examples: List[Example], label: Optional[str], reference_f) -> List[Counts]:
+    """``counts_per_document`` (of `label` only, when given), checked against spaCy's F."""
+    counts = counts_per_document(examples, label)
+    own_f = float(f1(numpy.asarray(counts).sum(axis=0)))
+    if abs(own_f - (reference_f or 0.0)) > 1e-9:
+        raise RuntimeError(f"{model}, {label or 'all types'}: per-document counts give F1 {own_f}, spaCy's scorer {reference_f}")
+    return counts

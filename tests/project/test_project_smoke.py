@@ -1,6 +1,7 @@
 """The whole `all` workflow with tiny overrides, on the real offline MiniLM: convert, train a
 few steps, evaluate, package; then the packaged pipeline installs and loads with no import, and
-the significance script scores the trained pipeline against itself."""
+the significance script scores the trained pipeline against itself, from the pipeline or from
+the per-document counts that evaluate keeps."""
 import json
 import os
 import shutil
@@ -65,7 +66,8 @@ def test_all_workflow_runs_end_to_end(tmp_path):
 def assert_significance_of_a_pipeline_against_itself_is_nil(project):
     """scripts/significance.py on a real pipeline: its per-document counts, overall and per type,
     agree with spaCy's scorer (the script checks), and A − A is 0 with a nil interval; B's counts
-    reused from a report (--b-counts) give the same report."""
+    reused from a report (--b-counts), or A's from the counts file evaluate wrote, give the same
+    report."""
     model = "training/all/model-best"
     run([sys.executable, "scripts/significance.py", model, model, "corpus/aio/dev.spacy", "metrics/self.json",
          "--samples", "200"], cwd=project)
@@ -85,6 +87,18 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
                               "corpus/aio/dev.spacy", "metrics/other.json", "--b-counts", "metrics/self.json"],
                              cwd=project, capture_output=True, text=True)
     assert refused.returncode != 0 and "metrics/self.json: its model_b is" in refused.stderr
+    assert not (project / "metrics/other.json").exists()
+    # the workflow's evaluate kept the pipeline's counts: in place of the pipeline they give the
+    # same report; counts of other data are refused
+    counted = json.loads((project / "metrics/all_counts.json").read_text())
+    assert counted["document_ids"] == report["document_ids"] and counted["counts"] == report["counts_a"]
+    run([sys.executable, "scripts/significance.py", "metrics/all_counts.json", model, "corpus/aio/dev.spacy",
+         "metrics/from_counts.json", "--samples", "200"], cwd=project)
+    assert json.loads((project / "metrics/from_counts.json").read_text()) == {**report, "model_a": "metrics/all_counts.json"}
+    refused = subprocess.run([sys.executable, "scripts/significance.py", "metrics/all_counts.json", model,
+                              "corpus/aio/train/BioRED_TrainDev.ALL.spacy", "metrics/other.json"],
+                             cwd=project, capture_output=True, text=True)
+    assert refused.returncode != 0 and "metrics/all_counts.json: it counts 'corpus/aio/dev.spacy'" in refused.stderr
     assert not (project / "metrics/other.json").exists()
 
 
