@@ -1,25 +1,43 @@
 """Evaluate a pipeline on DocBins (each document under its own task): overall and per-type
 entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second. A folder
-stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes)."""
+stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes).
+Words per second time the pipeline alone (``nlp.pipe``), not reading or scoring. With --counts
+(one DocBin only), the same predictions' per-document counts are written for
+scripts/significance.py, as scripts/document_counts.py writes them."""
 import json
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import spacy
 import typer
+from spacy.scorer import Scorer
 
+from spacy_aioner.significance import example_counts, predict
 from spacy_aioner.training import create_task_corpus
 
 
-def main(model: Path, data: List[Path], output_json: Path, output_md: Path, name: str = ""):
+def main(
+    model: Path,
+    data: List[Path],
+    output_json: Path,
+    output_md: Path,
+    name: str = "",
+    counts: Optional[Path] = typer.Option(None, help="Also write the per-document counts here (one DocBin only)"),
+):
+    paths = docbin_paths(data)
+    if counts and len(paths) != 1:
+        raise typer.BadParameter(f"--counts takes one DocBin; {', '.join(map(str, data))} give {len(paths)}")
     nlp = spacy.load(model)
     results = {}
-    for path in docbin_paths(data):
+    for path in paths:
         examples = list(create_task_corpus(path)(nlp))
         started = time.time()
-        scores = nlp.evaluate(examples)
+        predict(nlp, examples)
         seconds = time.time() - started
+        scores = Scorer(nlp).score(examples)
+        if counts:
+            write_json(counts, example_counts(examples, model=model, data=path))
         words = sum(len(eg.reference) for eg in examples)
         results[path.name] = {
             "docs": len(examples),
@@ -28,10 +46,14 @@ def main(model: Path, data: List[Path], output_json: Path, output_md: Path, name
             "words_per_second": words / seconds,
         }
     report = {"model": str(model), "name": name or model.parent.name, "results": results}
-    output_json.parent.mkdir(parents=True, exist_ok=True)
-    output_json.write_text(json.dumps(report, indent=2))
+    write_json(output_json, report, indent=2)
     output_md.write_text(to_markdown(report))
     typer.echo(to_markdown(report))
+
+
+def write_json(path: Path, content, indent: Optional[int] = None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, indent=indent))
 
 
 def docbin_paths(data: List[Path]) -> List[Path]:

@@ -1,10 +1,10 @@
 """Paired bootstrap of the dev F1 difference between two pipelines (A − B), overall and per entity
 type, as JSON plus a printed summary: significance.py A B DATA OUT.json [--samples N --seed S]
-[--b-counts REPORT.json]. A and B are each a pipeline or its per-document counts on DATA
-(a JSON file from scripts/document_counts.py), so runs can be compared after their pipelines are
-gone. The report keeps the per-document counts (overall and per type), so reports of several
-seeds can be pooled (scripts/seed_mean.py), and a later comparison with the same B can take B's
-counts from it (--b-counts)."""
+[--b-counts REPORT.json]. A and B are each a pipeline or its per-document counts on DATA (a JSON
+file from scripts/document_counts.py or scripts/evaluate.py --counts), so runs can be compared
+after their pipelines are gone. The report keeps the per-document counts (overall and per type),
+so reports of several seeds can be pooled (scripts/seed_mean.py), and a later comparison with
+the same B can take B's counts from it (--b-counts)."""
 import json
 from pathlib import Path
 
@@ -15,11 +15,12 @@ from spacy_aioner.significance import describe, paired_bootstrap, pipeline_count
 
 def arm_counts(arm: Path, data: Path):
     """The documents' ids and per-document counts, overall and per type, of a pipeline on `data`,
-    or read from a file of scripts/document_counts.py that counted a pipeline on `data`."""
+    or read from a counts file (scripts/document_counts.py, scripts/evaluate.py --counts) of a
+    pipeline on `data`."""
     if arm.is_file():
         counts = json.loads(arm.read_text())
         if "counts_by_type" not in counts:
-            raise ValueError(f"{arm}: not a file of scripts/document_counts.py (no counts_by_type)")
+            raise ValueError(f"{arm}: not a per-document counts file (no counts_by_type)")
         if counts.get("data") != str(data):
             raise ValueError(f"{arm}: it counts {counts.get('data')!r}, not {str(data)!r}")
     else:

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy
 import spacy
+from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.training import Example
 
@@ -106,14 +107,25 @@ def counts_per_document(examples: List[Example], label: Optional[str] = None) ->
 
 
 def pipeline_counts(model: Path, data: Path) -> Dict[str, object]:
-    """A pipeline's per-document counts on DocBin `data` (each document under its own task),
-    overall and per predicted or gold type, each checked against spaCy's NER scorer: the
-    documents' ids, ``counts`` and ``counts_by_type``, with the model and data they came from."""
+    """A pipeline's per-document counts on DocBin `data` (each document under its own task):
+    ``example_counts`` of its predictions."""
     nlp = spacy.load(model)
-    examples = list(create_task_corpus(data)(nlp))
-    # ``nlp.evaluate`` scores copies, so the pipeline is run here and its predictions kept
+    examples = predict(nlp, list(create_task_corpus(data)(nlp)))
+    return example_counts(examples, model=model, data=data)
+
+
+def predict(nlp: Language, examples: List[Example]) -> List[Example]:
+    """`examples` with the pipeline's predictions in ``example.predicted``, kept for scoring and
+    counting (``nlp.evaluate`` scores copies and keeps none)."""
     for example, doc in zip(examples, nlp.pipe(example.predicted for example in examples)):
         example.predicted = doc
+    return examples
+
+
+def example_counts(examples: List[Example], *, model: Path, data: Path) -> Dict[str, object]:
+    """Per-document counts of predicted `examples` of `model` on `data`, overall and per
+    predicted or gold type, each checked against spaCy's NER scorer: the documents' ids,
+    ``counts`` and ``counts_by_type``, with the model and data they came from."""
     scores = get_ner_prf(examples)
     per_type = scores["ents_per_type"] or {}
     return {
