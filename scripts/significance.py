@@ -1,16 +1,17 @@
 """Paired bootstrap of the dev F1 difference between two pipelines (A − B), overall and per entity
 type, as JSON plus a printed summary: significance.py A B DATA OUT.json [--samples N --seed S]
 [--b-counts REPORT.json]. A and B are each a pipeline or its per-document counts on DATA (a JSON
-file from scripts/document_counts.py or scripts/evaluate.py --counts), so runs can be compared
-after their pipelines are gone. The report keeps the per-document counts (overall and per type),
-so reports of several seeds can be pooled (scripts/seed_mean.py), and a later comparison with
-the same B can take B's counts from it (--b-counts)."""
+file from scripts/document_counts.py or scripts/evaluate.py --counts, checked against DATA by md5,
+or by path when written before md5s were kept), so runs can be compared after their pipelines are
+gone. The report keeps the per-document counts (overall and per type), so reports of several
+seeds can be pooled (scripts/seed_mean.py), and a later comparison with the same B can take B's
+counts from it (--b-counts)."""
 import json
 from pathlib import Path
 
 import typer
 
-from spacy_aioner.significance import describe, paired_bootstrap, pipeline_counts
+from spacy_aioner.significance import data_md5, describe, paired_bootstrap, pipeline_counts, same_data
 
 
 def arm_counts(arm: Path, data: Path):
@@ -21,19 +22,25 @@ def arm_counts(arm: Path, data: Path):
         counts = json.loads(arm.read_text())
         if "counts_by_type" not in counts:
             raise ValueError(f"{arm}: not a per-document counts file (no counts_by_type)")
-        if counts.get("data") != str(data):
-            raise ValueError(f"{arm}: it counts {counts.get('data')!r}, not {str(data)!r}")
+        if not same_data(counts, data):
+            raise ValueError(f"{arm}: it counts {counts.get('data')!r}, not {str(data)!r} (compared {how(counts)})")
     else:
         counts = pipeline_counts(arm, data)
     return counts["document_ids"], counts["counts"], counts["counts_by_type"]
 
 
+def how(record) -> str:
+    """How `same_data` compared a counts file or report with the data."""
+    return "by md5: other content" if "data_md5" in record else "by path: it was written before md5s were kept"
+
+
 def read_b_report(report_path: Path, model: Path, data: Path):
     """An earlier report of this script that compared the same model B on the same data."""
     report = json.loads(report_path.read_text())
-    for key, expected in (("model_b", str(model)), ("data", str(data))):
-        if report.get(key) != expected:
-            raise ValueError(f"{report_path}: its {key} is {report.get(key)!r}, not {expected!r}")
+    if report.get("model_b") != str(model):
+        raise ValueError(f"{report_path}: its model_b is {report.get('model_b')!r}, not {str(model)!r}")
+    if not same_data(report, data):
+        raise ValueError(f"{report_path}: its data is {report.get('data')!r}, not {str(data)!r} (compared {how(report)})")
     if "counts_by_type_b" not in report:
         raise ValueError(f"{report_path}: no per-type counts (written before they were kept)")
     return report
@@ -71,6 +78,7 @@ def main(
         "model_a": str(model_a),
         "model_b": str(model_b),
         "data": str(data),
+        "data_md5": data_md5(data),
         "seed": seed,
         **result,
         "per_type": by_type,

@@ -4,6 +4,7 @@ Both pipelines are scored on the same documents; resampling documents with repla
 (the same draw for both) gives the spread of the F1 difference that comes from which
 documents happen to be in the dev set (Koehn 2004; Berg-Kirkpatrick et al. 2012).
 """
+import hashlib
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -131,12 +132,34 @@ def example_counts(examples: List[Example], *, model: Path, data: Path) -> Dict[
     return {
         "model": str(model),
         "data": str(data),
+        "data_md5": data_md5(data),
         "document_ids": [example.reference._.aioner_doc_id for example in examples],
         "counts": _checked_counts(model, examples, None, scores["ents_f"]),
         "counts_by_type": {
             label: _checked_counts(model, examples, label, per_type[label]["f"]) for label in sorted(per_type)
         },
     }
+
+
+def data_md5(data: Path) -> str:
+    """The md5 of a DocBin, or of a folder's DocBins (their paths inside it and their bytes, in
+    path order): what counts and reports are checked by, whatever the path is spelled."""
+    data = Path(data)
+    files = sorted(data.rglob("*.spacy")) if data.is_dir() else [data]
+    digest = hashlib.md5()
+    for path in files:
+        if data.is_dir():
+            digest.update(path.relative_to(data).as_posix().encode("utf8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def same_data(record: Dict[str, object], data: Path) -> bool:
+    """Whether a counts file or report (`record`) was made on `data`: by md5 when it kept one,
+    else (written before md5s were kept) by the path as spelled."""
+    if "data_md5" in record:
+        return record["data_md5"] == data_md5(data)
+    return record.get("data") == str(data)
 
 
 def _checked_counts(model: Path, examples: List[Example], label: Optional[str], reference_f) -> List[Counts]:
