@@ -32,14 +32,13 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     (project / "assets/test/NCBIdisease_Test.PubTator").write_text(ncbi_first[0], encoding="utf8")
     run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
          "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.max_steps", "4", "--vars.eval_frequency", "2",
-         "--vars.external_tokens", "300", "--vars.dev_limit", "5", "--vars.biored_repeat", "2",
-         "--vars.attention_dropout", "0"], cwd=project)
+         "--vars.external_tokens", "300", "--vars.dev_limit", "5"], cwd=project)
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
-    # the training mix: every converted DocBin, BioRED's twice
+    # the training mix: every converted DocBin, BioRED's three times (the default biored_repeat)
     converted = sorted(p.name for p in (project / "corpus/aio/train").glob("*.spacy"))
     mixed = sorted(p.name for p in (project / "corpus/aio_mix/train").glob("*.spacy"))
-    assert mixed == sorted(converted + ["BioRED_TrainDev.ALL.copy2.spacy"])
+    assert mixed == sorted(converted + ["BioRED_TrainDev.ALL.copy2.spacy", "BioRED_TrainDev.ALL.copy3.spacy"])
     assert [r["excluded"] for r in report if "NCBIdisease" in r["path"]] == [1]
     assert sum(r["excluded"] for r in report) == 1
     metrics = json.loads((project / "metrics/all.json").read_text())
@@ -59,7 +58,7 @@ def test_all_workflow_runs_end_to_end(tmp_path):
                " print(nlp.pipe_names, 'aioner' in doc.spans,"
                " nlp.get_pipe('aioner_transformer').model.transformer.config.attention_probs_dropout_prob == 0)"],
               cwd=tmp_path, env=env)
-    # the packaged encoder keeps the attention dropout the workflow set (--vars.attention_dropout 0)
+    # the packaged encoder keeps the attention dropout the workflow set (attention_dropout, default 0)
     assert "['aioner_transformer', 'aioner'] True True" in out
 
 
