@@ -11,10 +11,22 @@ from pathlib import Path
 
 import typer
 
-from spacy_aioner.significance import data_md5, describe, paired_bootstrap, pipeline_counts, same_data
+from spacy_aioner.significance import data_md5, describe, paired_bootstrap, pipeline_counts
 
 
-def arm_counts(arm: Path, data: Path):
+def check_same_data(source: Path, record: dict, data: Path, md5: str) -> None:
+    """Refuse a counts file or report (`record`, read from `source`) made on other data than `data`
+    (whose md5 is `md5`): compared by md5 when it kept one, else (written before md5s were kept) by
+    the path as spelled."""
+    if "data_md5" in record:
+        if record["data_md5"] != md5:
+            raise ValueError(f"{source}: it counts {record.get('data')!r}, not {str(data)!r} (compared by md5: other content)")
+    elif record.get("data") != str(data):
+        raise ValueError(f"{source}: it counts {record.get('data')!r}, not {str(data)!r}"
+                         " (compared by path: it was written before md5s were kept)")
+
+
+def arm_counts(arm: Path, data: Path, md5: str):
     """The documents' ids and per-document counts, overall and per type, of a pipeline on `data`,
     or read from a counts file (scripts/document_counts.py, scripts/evaluate.py --counts) of a
     pipeline on `data`."""
@@ -22,25 +34,18 @@ def arm_counts(arm: Path, data: Path):
         counts = json.loads(arm.read_text())
         if "counts_by_type" not in counts:
             raise ValueError(f"{arm}: not a per-document counts file (no counts_by_type)")
-        if not same_data(counts, data):
-            raise ValueError(f"{arm}: it counts {counts.get('data')!r}, not {str(data)!r} (compared {how(counts)})")
+        check_same_data(arm, counts, data, md5)
     else:
         counts = pipeline_counts(arm, data)
     return counts["document_ids"], counts["counts"], counts["counts_by_type"]
 
 
-def how(record) -> str:
-    """How `same_data` compared a counts file or report with the data."""
-    return "by md5: other content" if "data_md5" in record else "by path: it was written before md5s were kept"
-
-
-def read_b_report(report_path: Path, model: Path, data: Path):
+def read_b_report(report_path: Path, model: Path, data: Path, md5: str):
     """An earlier report of this script that compared the same model B on the same data."""
     report = json.loads(report_path.read_text())
     if report.get("model_b") != str(model):
         raise ValueError(f"{report_path}: its model_b is {report.get('model_b')!r}, not {str(model)!r}")
-    if not same_data(report, data):
-        raise ValueError(f"{report_path}: its data is {report.get('data')!r}, not {str(data)!r} (compared {how(report)})")
+    check_same_data(report_path, report, data, md5)
     if "counts_by_type_b" not in report:
         raise ValueError(f"{report_path}: no per-type counts (written before they were kept)")
     return report
@@ -55,10 +60,11 @@ def main(
     seed: int = 0,
     b_counts: Path = typer.Option(None, help="Earlier report of MODEL_B on DATA: take B's counts from it"),
 ):
-    b_report = read_b_report(b_counts, model_b, data) if b_counts else None
-    document_ids, counts_a, by_type_a = arm_counts(model_a, data)
+    md5 = data_md5(data)
+    b_report = read_b_report(b_counts, model_b, data, md5) if b_counts else None
+    document_ids, counts_a, by_type_a = arm_counts(model_a, data, md5)
     if b_report is None:
-        ids_b, counts_b, by_type_b = arm_counts(model_b, data)
+        ids_b, counts_b, by_type_b = arm_counts(model_b, data, md5)
         if ids_b != document_ids:
             raise ValueError(f"{model_a} and {model_b} count other documents (ids or order differ)")
     elif b_report.get("document_ids") != document_ids:
@@ -78,7 +84,7 @@ def main(
         "model_a": str(model_a),
         "model_b": str(model_b),
         "data": str(data),
-        "data_md5": data_md5(data),
+        "data_md5": md5,
         "seed": seed,
         **result,
         "per_type": by_type,

@@ -154,14 +154,6 @@ def data_md5(data: Path) -> str:
     return digest.hexdigest()
 
 
-def same_data(record: Dict[str, object], data: Path) -> bool:
-    """Whether a counts file or report (`record`) was made on `data`: by md5 when it kept one,
-    else (written before md5s were kept) by the path as spelled."""
-    if "data_md5" in record:
-        return record["data_md5"] == data_md5(data)
-    return record.get("data") == str(data)
-
-
 def _checked_counts(model: Path, examples: List[Example], label: Optional[str], reference_f) -> List[Counts]:
     """``counts_per_document`` (of `label` only, when given), checked against spaCy's F."""
     counts = counts_per_document(examples, label)
