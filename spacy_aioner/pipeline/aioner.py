@@ -198,14 +198,20 @@ class AIONER(TrainablePipe):
             losses = {}
         losses.setdefault(self.name, 0.0)
         validate_examples(examples, "AIONER.update")
-        examples = [eg for eg in examples if len(eg.predicted)]
-        if not examples:
+        examples = list(examples)
+        # an empty document teaches nothing, but stays in the batch: the listener's output is the
+        # encoder's, for the whole batch
+        learned = [i for i, eg in enumerate(examples) if len(eg.predicted)]
+        if not learned:
             return losses
         self._check_task_reached_encoder(examples)
-        self._record_training_docs(examples)
+        self._record_training_docs([examples[i] for i in learned])
         set_dropout_rate(self.model, drop)
         emissions, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_emissions = self.get_loss(examples, emissions)
+        loss, d_learned = self.get_loss([examples[i] for i in learned], [emissions[i] for i in learned])
+        d_emissions = [self.model.ops.alloc2f(*e.shape) for e in emissions]
+        for i, d in zip(learned, d_learned):
+            d_emissions[i] = d
         backprop(d_emissions)
         if sgd is not None:
             self.finish_update(sgd)

@@ -145,6 +145,22 @@ def test_training_doc_whose_task_missed_the_encoder_is_an_error(tiny_bert):
         nlp.update([Example(nlp.make_doc(ref.text), ref)])
 
 
+def test_empty_documents_in_a_training_batch_teach_nothing_and_break_nothing(tiny_bert):
+    nlp = make_nlp(tiny_bert)
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+
+    def empty():
+        return Example(nlp.make_doc(""), nlp.make_doc(""))
+
+    losses = {}
+    nlp.update([empty(), examples[0], empty(), examples[1]], sgd=optimizer, losses=losses)
+    assert losses["aioner"] > 0
+    losses = {}
+    nlp.update([empty(), empty()], sgd=optimizer, losses=losses)
+    assert losses["aioner"] == 0.0
+
+
 def test_the_pipe_records_the_documents_it_learned_from(tiny_bert, tmp_path):
     nlp = make_nlp(tiny_bert)
     examples = make_examples(nlp)
