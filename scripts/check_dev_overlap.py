@@ -1,11 +1,12 @@
 """Find held-out documents among training documents: check_dev_overlap.py TRAINING HELD_OUT.
 
-TRAINING is a trained pipeline, whose `aioner` pipe records the ids of the documents it learned
-from, or a folder of training DocBins. HELD_OUT is a DocBin (the dev split) or a folder of them
-(the converted test sets). Exits 1 if training held a held-out document (the same abstract
-annotated by another corpus), 2 if a pipeline keeps no record of its training documents.
-`convert` leaves dev documents and `--exclude-docs` ones out; this audits what a pipeline was
-trained on, or a folder built another way, or before those rules."""
+TRAINING is a trained pipeline, whose `aioner` and `aioner_transformer` pipes record the ids of the
+documents they learned from (the encoder's record includes its training in the pipeline it was
+sourced from), or a folder of training DocBins. HELD_OUT is a DocBin (the dev split) or a folder of
+them (the converted test sets). Exits 1 if training held a held-out document (the same abstract
+annotated by another corpus), 2 if a pipeline keeps no record of its training documents. `convert`
+leaves dev documents and `--exclude-docs` ones out; this audits what a pipeline was trained on, or a
+folder built another way, or before those rules."""
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import typer
 from spacy.tokens import DocBin
 
 import spacy_aioner  # noqa: F401  (registers the doc extensions that carry the ids)
-from spacy_aioner.pipeline.aioner import AIONER
+from spacy_aioner.pipeline.training_record import TrainingRecord
 
 
 def document_ids(path: Path, vocab) -> list:
@@ -22,11 +23,11 @@ def document_ids(path: Path, vocab) -> list:
 
 
 def pipeline_training_ids(pipeline: Path) -> dict:
-    """{pipe name: {doc id: updates}} of the pipeline's aioner pipes that keep a record of their
-    training documents; exits 2 if none does."""
+    """{pipe name: {doc id: updates}} of the pipeline's pipes that keep a record of their training
+    documents (aioner, aioner_transformer); exits 2 if none does."""
     nlp = spacy.load(pipeline)
     recorded = {name: pipe for name, pipe in nlp.pipeline
-                if isinstance(pipe, AIONER) and (pipe.training_docs or pipe.training_examples_without_id)}
+                if isinstance(pipe, TrainingRecord) and (pipe.training_docs or pipe.training_examples_without_id)}
     if not recorded:
         typer.echo(f"{pipeline} keeps no record of its training documents (no aioner pipe, or trained before "
                    "spacy_aioner recorded them); audit its training folder instead: "
@@ -53,12 +54,13 @@ def main(training: Path = typer.Argument(..., exists=True, file_okay=False),
     else:
         sources = {path.name: document_ids(path, vocab) for path in sorted(training.glob("*.spacy"))}
         where = f"the training files of {training}"
-    total = 0
+    found = set()
     for source, ids in sources.items():
         repeats = sorted(set(ids) & held_out_ids)  # a training document without an id is None, not held out
-        total += len(repeats)
+        found.update(repeats)
         if repeats:
             typer.echo(f"{source}: {len(repeats)} held-out documents ({', '.join(repeats)})")
+    total = len(found)  # each document once, however many files or pipes held it
     typer.echo(f"{total} held-out documents of {held_out} ({len(held_out_ids)}) in {where}")
     if total:
         typer.echo("Convert again with those documents left out (the project's `convert` passes its "

@@ -24,6 +24,7 @@ from ..extensions import SPANS_KEY, install_extensions
 from ..layers.tagger import crf_module
 from ..layers.task_transformer import TaskTransformerModel
 from ..scheme import ENTITY_TYPES, TASKS, Scheme, tags_to_spans
+from .training_record import TrainingRecord
 
 DEFAULT_AIONER_MODEL_CONFIG = """
 [model]
@@ -88,7 +89,7 @@ def make_aioner(
                   ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer)
 
 
-class AIONER(TrainablePipe):
+class AIONER(TrainingRecord, TrainablePipe):
     """All-in-one (AIO) scheme NER on a transformer listener, CRF or softmax decoder."""
 
     def __init__(
@@ -120,7 +121,8 @@ class AIONER(TrainablePipe):
         self.ents_rule = ents_rule
         self.overwrite_ents = overwrite_ents
         self.scorer = scorer
-        self.cfg = {"labels": list(self.scheme.labels), "training_docs": {}, "training_examples_without_id": 0}
+        self.cfg = {"labels": list(self.scheme.labels)}
+        self.reset_training_record()
         self._encoder: Optional[TaskTransformerModel] = None
         for node in model.walk():  # a transformer inside this pipe's own model
             if isinstance(node, TaskTransformerModel):
@@ -129,17 +131,6 @@ class AIONER(TrainablePipe):
     @property
     def labels(self) -> Tuple[str, ...]:
         return tuple(self.cfg["labels"])
-
-    @property
-    def training_docs(self) -> Dict[str, int]:
-        """The documents this pipe learned from, by ``doc._.aioner_doc_id``: {id: updates that
-        held it}, kept since `initialize` (a sourced pipe keeps adding to its record)."""
-        return self.cfg["training_docs"]
-
-    @property
-    def training_examples_without_id(self) -> int:
-        """Training examples whose document had no ``doc._.aioner_doc_id``, since `initialize`."""
-        return self.cfg["training_examples_without_id"]
 
     @property
     def encoder_task(self) -> str:
@@ -205,7 +196,7 @@ class AIONER(TrainablePipe):
         if not learned:
             return losses
         self._check_task_reached_encoder(examples)
-        self._record_training_docs([examples[i] for i in learned])
+        self.record_training_docs(examples)
         set_dropout_rate(self.model, drop)
         emissions, backprop = self.model.begin_update([eg.predicted for eg in examples])
         loss, d_learned = self.get_loss([examples[i] for i in learned], [emissions[i] for i in learned])
@@ -247,8 +238,7 @@ class AIONER(TrainablePipe):
         validate_get_examples(get_examples, "AIONER.initialize")
         docs = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=docs)
-        self.cfg["training_docs"] = {}
-        self.cfg["training_examples_without_id"] = 0
+        self.reset_training_record()
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError(
@@ -298,15 +288,6 @@ class AIONER(TrainablePipe):
         else:
             ranked = filter_spans(spans)
         return add_where_free([] if self.overwrite_ents else list(doc.ents), ranked)
-
-    def _record_training_docs(self, examples: List[Example]) -> None:
-        """Count each example's document in `training_docs` (or as one without an id)."""
-        for eg in examples:
-            doc_id = eg.reference._.aioner_doc_id
-            if doc_id is None:
-                self.cfg["training_examples_without_id"] += 1
-            else:
-                self.cfg["training_docs"][doc_id] = self.cfg["training_docs"].get(doc_id, 0) + 1
 
     def _example_task(self, example: Example) -> str:
         return self._check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)

@@ -4,16 +4,19 @@ carries the task of the ``aioner`` pipe that listens to it.
 spaCy re-runs ``find_listeners`` on ``add_pipe``, on load and on initialize, so the task
 given in the aioner pipe's config (``add_pipe`` or ``spacy.load(..., config=...)``) steers
 the encoder with no retraining. One transformer pass serves one task: two aioner pipes with
-different tasks on one transformer are refused (use the ``tasks`` setting instead).
+different tasks on one transformer are refused (use the ``tasks`` setting instead). It keeps its
+own record of the documents it learned from (``training_docs``), which goes with its weights.
 """
-from typing import Callable, Dict
+from typing import Callable, Dict, Iterable, Optional
 
 from spacy.language import Language
+from spacy.training import Example
 from spacy_transformers.annotation_setters import null_annotation_setter
 from spacy_transformers.pipeline_component import Transformer
 from thinc.api import Config, Model
 
 from ..layers.task_transformer import TaskTransformerModel
+from .training_record import TrainingRecord
 
 DEFAULT_TASK_TRANSFORMER_MODEL = """
 [model]
@@ -50,8 +53,10 @@ def make_task_transformer(
     return TaskTransformer(nlp.vocab, model, set_extra_annotations, name=name, max_batch_items=max_batch_items)
 
 
-class TaskTransformer(Transformer):
-    """Transformer component that tells its TaskTransformerModel which task to encode."""
+class TaskTransformer(TrainingRecord, Transformer):
+    """Transformer component that tells its TaskTransformerModel which task to encode, and
+    records the documents the encoder learned from (they stay with the weights when the
+    component is sourced into another pipeline)."""
 
     def __init__(self, vocab, model: Model, set_extra_annotations: Callable = null_annotation_setter, *,
                  name: str = "aioner_transformer", max_batch_items: int = 4096):
@@ -62,6 +67,20 @@ class TaskTransformer(Transformer):
             )
         super().__init__(vocab, model, set_extra_annotations, name=name, max_batch_items=max_batch_items)
         self._listener_tasks: Dict[str, str] = {}  # listening aioner pipe -> its encoder task
+        self.reset_training_record()
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
+        """spacy-transformers' initialize (fresh encoder weights), with an empty record."""
+        super().initialize(get_examples, nlp=nlp)
+        self.reset_training_record()
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
+               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+        """spacy-transformers' update, recorded in `training_docs`."""
+        examples = list(examples)
+        losses = super().update(examples, drop=drop, sgd=sgd, losses=losses)
+        self.record_training_docs(examples)
+        return losses
 
     def find_listeners(self, component) -> None:
         """Register `component`'s listeners and, for an aioner pipe, adopt its task."""

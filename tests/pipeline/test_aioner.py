@@ -161,17 +161,20 @@ def test_empty_documents_in_a_training_batch_teach_nothing_and_break_nothing(tin
     assert losses["aioner"] == 0.0
 
 
-def test_the_pipe_records_the_documents_it_learned_from(tiny_bert, tmp_path):
+@pytest.mark.parametrize("name", ["aioner", "aioner_transformer"])
+def test_the_pipe_records_the_documents_it_learned_from(tiny_bert, tmp_path, name):
     nlp = make_nlp(tiny_bert)
     examples = make_examples(nlp)
     for i, eg in enumerate(examples[:3]):
         eg.reference._.aioner_doc_id = f"PMID{i}"
+    examples.append(Example(nlp.make_doc(""), nlp.make_doc("")))  # an empty document teaches nothing
+    examples[-1].reference._.aioner_doc_id = "PMID_EMPTY"
     train(nlp, examples, steps=2)
-    pipe = nlp.get_pipe("aioner")
+    pipe = nlp.get_pipe(name)
     assert pipe.training_docs == {"PMID0": 2, "PMID1": 2, "PMID2": 2}
     assert pipe.training_examples_without_id == 4  # two documents without an id, two updates
     nlp.to_disk(tmp_path / "pipe")
-    loaded = spacy.load(tmp_path / "pipe").get_pipe("aioner")
+    loaded = spacy.load(tmp_path / "pipe").get_pipe(name)
     assert loaded.training_docs == pipe.training_docs and loaded.training_examples_without_id == 4
     nlp.initialize(lambda: examples)  # new weights, a new record
     assert pipe.training_docs == {} and pipe.training_examples_without_id == 0

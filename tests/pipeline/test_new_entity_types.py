@@ -67,9 +67,15 @@ def test_finetune_config_keeps_the_trained_encoder_and_its_markers(trained, tmp_
     assert nlp.get_pipe("aioner").labels == Scheme(tuple(TYPES)).labels
     doc = nlp("Keratinocytes of the epidermis were stained.")
     assert new_tok.convert_ids_to_tokens(int(doc._.trf_data.wordpieces.input_ids[0][1])) == "<ALL>"
+    encoder_record = base_nlp.get_pipe("aioner_transformer").training_examples_without_id
+    assert encoder_record > 0 and nlp.get_pipe("aioner_transformer").training_examples_without_id == encoder_record
+    assert nlp.get_pipe("aioner").training_examples_without_id == 0  # a new pipe, an empty record
     sgd = Adam(0.001)  # the config's own schedule starts at learn rate 0
     for _ in range(2):  # spaCy applies the encoder's gradient at the next update's finish_update
         losses = {}
         nlp.update(make_examples(nlp, ANATOMY), losses=losses, sgd=sgd)
     assert losses["aioner"] > 0 and not all(torch.equal(before[k], v) for k, v in encoder_state(nlp).items())
+    # the encoder's record holds what it learned in both pipelines, the new pipe's only its own
+    assert nlp.get_pipe("aioner_transformer").training_examples_without_id == encoder_record + 2 * len(ANATOMY)
+    assert nlp.get_pipe("aioner").training_examples_without_id == 2 * len(ANATOMY)
 

@@ -52,7 +52,8 @@ def test_a_pipeline_trained_on_a_test_document_fails_the_audit_whatever_the_fold
     assert check(tmp_path / "train", tmp_path / "test").returncode == 0
     result = check(tmp_path / "model", tmp_path / "test")
     assert result.returncode == 1
-    assert f"{tmp_path / 'model'} [aioner]: 1 held-out documents (222)" in result.stdout
+    for pipe in ("aioner", "aioner_transformer"):
+        assert f"{tmp_path / 'model'} [{pipe}]: 1 held-out documents (222)" in result.stdout
     assert f"1 held-out documents of {tmp_path / 'test'} (2) in the training documents of" in result.stdout
 
 
