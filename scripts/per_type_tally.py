@@ -26,12 +26,16 @@ def main(reports: List[Path]):
     unique = list(dict.fromkeys(path.resolve() for path in reports))
     per_type_gaps, without = [], []
     for path in unique:
-        report = json.loads(path.read_text())
-        if "per_type" not in report:
-            without.append(path)
-            continue
-        per_type_gaps.append({label: result["difference"] for label, result in report["per_type"].items()})
-    typer.echo(f"{len(unique)} reports ({len(reports) - len(unique)} given twice), "
+        try:
+            report = json.loads(path.read_text())
+            if "per_type" not in report:
+                without.append(path)
+                continue
+            per_type_gaps.append({label: result["difference"] for label, result in report["per_type"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise SystemExit(f"{path}: not a paired-bootstrap report ({type(error).__name__}: {error})")
+    twice = len(reports) - len(unique)
+    typer.echo(f"{len(unique)} reports{f' ({twice} given twice)' if twice else ''}, "
                f"{len(per_type_gaps)} with per-type results, {len(without)} without")
     for path in without:
         typer.echo(f"  without per-type results: {path}")

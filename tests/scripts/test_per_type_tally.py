@@ -1,5 +1,6 @@
 """scripts/per_type_tally.py counts, per entity type, the reports in which A is ahead, behind or
-level; it names reports without per-type results and counts a report given twice once."""
+level; it names reports without per-type results, counts a report given twice once, and names
+a file that is no report."""
 import json
 import subprocess
 import sys
@@ -28,3 +29,11 @@ def test_tally_per_type_names_reports_without_per_type_results(tmp_path):
     assert lines[1].strip() == f"without per-type results: {(tmp_path / 'old.json').resolve()}"
     assert "| Disease | 2 | 1 | 1 | 0 | -0.30 | +2.00 |" in lines
     assert "| Gene | 2 | 1 | 0 | 1 | +0.00 | +1.20 |" in lines
+
+
+def test_a_file_that_is_no_report_is_named(tmp_path):
+    (tmp_path / "counts.json").write_text(json.dumps({"per_type": {"Gene": [[1, 0, 0]]}}))
+    result = subprocess.run([sys.executable, str(ROOT / "scripts/per_type_tally.py"), str(tmp_path / "counts.json")],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert f"{(tmp_path / 'counts.json').resolve()}: not a paired-bootstrap report" in result.stderr
