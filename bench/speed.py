@@ -25,6 +25,7 @@ import typer
 from spacy.training import Example
 
 from spacy_aioner.corpora.docs import build_docs
+from spacy_aioner.markdown import markdown_table
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator
 from spacy_aioner.tokenizer import make_biomedical_tokenizer
@@ -126,12 +127,12 @@ def table(results) -> str:
     bare = results["inference_words_per_s"]["bare"]
     names = {"bare": "(a) bare transformer", "aioner_transformer": "(a') task transformer (markers)",
              "crf": "(b) aioner CRF", "softmax": "(c) aioner softmax", "ner": "(d) stock ner"}
-    lines = ["| pipeline | inference words/s | time vs (a) | training words/s |", "|---|---|---|---|"]
+    rows = []
     for kind, name in names.items():
         wps = results["inference_words_per_s"][kind]
         train = results["training_words_per_s"].get(kind)
-        lines.append(f"| {name} | {wps:.0f} | {100 * (bare / wps - 1):+.1f}% | {f'{train:.0f}' if train else '-'} |")
-    return "\n".join(lines)
+        rows.append([name, f"{wps:.0f}", f"{100 * (bare / wps - 1):+.1f}%", f"{train:.0f}" if train else "-"])
+    return markdown_table(["pipeline", "inference words/s", "time vs (a)", "training words/s"], rows)
 
 
 if __name__ == "__main__":

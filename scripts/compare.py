@@ -6,6 +6,8 @@ from typing import List
 
 import typer
 
+from spacy_aioner.markdown import markdown_table
+
 
 def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all", "baseline", "ner"])):
     reports = {}
@@ -25,9 +27,9 @@ def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all"
                     + [f"{100 * per_type[t]['f']:.2f}" if t in per_type else "-" for t in types]
                     + [f"{minutes:.0f}"])
     header = ["workflow", "P", "R", "F"] + [f"F {t}" for t in types] + ["train min"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
-    output.write_text("\n".join(lines) + "\n")
-    typer.echo("\n".join(lines))
+    table = markdown_table(header, rows)
+    output.write_text(table + "\n")
+    typer.echo(table)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import spacy
 import typer
 from spacy.scorer import Scorer
 
+from spacy_aioner.markdown import markdown_table
 from spacy_aioner.significance import example_counts, predict
 from spacy_aioner.training import create_task_corpus
 
@@ -68,12 +69,12 @@ def docbin_paths(data: List[Path]) -> List[Path]:
 
 
 def to_markdown(report) -> str:
-    lines = [f"### {report['name']}", "", "| data | type | P | R | F |", "|---|---|---|---|---|"]
+    rows = []
     for data, r in report["results"].items():
-        lines.append(f"| {data} | **all** | {100 * r['ents_p']:.2f} | {100 * r['ents_r']:.2f} | {100 * r['ents_f']:.2f} |")
+        rows.append([data, "**all**", *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f"))])
         for etype, s in sorted((r["ents_per_type"] or {}).items()):
-            lines.append(f"| {data} | {etype} | {100 * s['p']:.2f} | {100 * s['r']:.2f} | {100 * s['f']:.2f} |")
-    return "\n".join(lines) + "\n"
+            rows.append([data, etype, *(f"{100 * s[key]:.2f}" for key in "prf")])
+    return f"### {report['name']}\n\n" + markdown_table(["data", "type", "P", "R", "F"], rows) + "\n"
 
 
 if __name__ == "__main__":

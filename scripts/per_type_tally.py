@@ -10,6 +10,8 @@ from typing import List
 
 import typer
 
+from spacy_aioner.markdown import markdown_table
+
 
 def tally(per_type_gaps: List[dict]) -> List[list]:
     """One row per entity type: type, reports, ahead, behind, level, smallest and largest gap."""
@@ -39,10 +41,10 @@ def main(reports: List[Path]):
                f"{len(per_type_gaps)} with per-type results, {len(without)} without")
     for path in without:
         typer.echo(f"  without per-type results: {path}")
-    lines = ["| type | reports | A ahead | A behind | level | smallest gap | largest gap |", "|" + "---|" * 7]
-    for label, n, ahead, behind, level, low, high in tally(per_type_gaps):
-        lines.append(f"| {label} | {n} | {ahead} | {behind} | {level} | {low:+.2f} | {high:+.2f} |")
-    typer.echo("\n".join(lines))
+    rows = [[label, str(n), str(ahead), str(behind), str(level), f"{low:+.2f}", f"{high:+.2f}"]
+            for label, n, ahead, behind, level, low, high in tally(per_type_gaps)]
+    header = ["type", "reports", "A ahead", "A behind", "level", "smallest gap", "largest gap"]
+    typer.echo(markdown_table(header, rows))
 
 
 if __name__ == "__main__":
