@@ -73,7 +73,7 @@ def to_markdown(report) -> str:
     for data, r in report["results"].items():
         rows.append([data, "**all**", *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f"))])
         for etype, s in sorted((r["ents_per_type"] or {}).items()):
-            rows.append([data, etype, *(f"{100 * s[key]:.2f}" for key in "prf")])
+            rows.append([data, etype, *(f"{100 * s[key]:.2f}" for key in ("p", "r", "f"))])
     return f"### {report['name']}\n\n" + markdown_table(["data", "type", "P", "R", "F"], rows) + "\n"
 
 
