@@ -25,9 +25,9 @@ import typer
 from spacy.training import Example
 
 from spacy_aioner.corpora.docs import build_docs
-from spacy_aioner.markdown import markdown_table
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator
+from spacy_aioner.markdown import markdown_table
 from spacy_aioner.tokenizer import make_biomedical_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
