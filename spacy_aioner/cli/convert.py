@@ -6,7 +6,7 @@ from typing import List, Optional
 import typer
 
 from ..corpora.doc_ids import read_doc_ids
-from ..corpora.docbin import convert_manifest, format_reports, write_reports
+from ..corpora.docbin import convert_manifest, format_reports, staged_output, write_reports
 from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest
 from ..scheme import AIO, Scheme
 from ..tokenizer import blank_biomedical
@@ -42,15 +42,17 @@ def convert_cli(
         excluded = read_doc_ids(exclude_docs or [])
         if exclude_docs:
             typer.echo(f"Documents to leave out of training: {excluded.describe()}")
-        reports = convert_manifest(
-            blank_biomedical(), load_manifest(manifest, scheme), corpus_dir, output_dir,
-            dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
-            exclude_ids=excluded.ids, skip_missing=skip_missing,
-        )
-    except (ValueError, FileNotFoundError) as err:  # CorpusFormatError names the file, line and document
+        entries = load_manifest(manifest, scheme)
+        with staged_output(output_dir) as stage:  # nothing lands in output_dir unless every file converted
+            reports = convert_manifest(
+                blank_biomedical(), entries, corpus_dir, stage,
+                dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
+                exclude_ids=excluded.ids, skip_missing=skip_missing, previous_dir=output_dir,
+            )
+            write_reports(reports, stage / "report.json")
+    except (ValueError, OSError) as err:  # CorpusFormatError names the file, line and document
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(code=1)
-    write_reports(reports, output_dir / "report.json")
     typer.echo(format_reports(reports))
     skipped = sum(r.missing for r in reports)
     skipped_note = f", skipped {skipped} whose file is missing" if skipped else ""

@@ -22,7 +22,7 @@ def read_conll(
     rows: List[Tuple[int, str, str]] = []
     task: Optional[str] = None
     start_line = None
-    for line_no, line in read_lines(path):
+    for line_no, line in read_lines(path, report):
         if not line.strip():
             if rows or task:
                 yield _block(path, start_line, task, rows)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, List, Set, Union
 
-from .manifest import read_corpus
+from .formats import read_corpus
 from .records import ConversionReport
 
 # in a folder, the files read as corpora; a file named on its own is read whatever its name

@@ -1,16 +1,22 @@
 """Convert the manifest's corpus files into ``.spacy`` DocBins (user data kept, so the
 task survives), with a fixed dev split and a per-file report."""
 import json
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, List, Optional, Set, Union
+from typing import Iterable, Iterator, List, Optional, Set, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from ..extensions import SPANS_KEY
 from .docs import build_docs
-from .manifest import ManifestEntry, read_corpus
-from .records import ConversionReport
+from .formats import read_corpus
+from .manifest import ManifestEntry
+from .records import ConversionReport, CorpusFormatError
+
+PRODUCTS = ("train", "dev.spacy", "report.json")  # what a conversion puts in its output folder
 
 
 def save_docs(docs: Iterable[Doc], path: Union[str, Path]) -> int:
@@ -37,6 +43,7 @@ def convert_manifest(
     lenient: bool = False,
     exclude_ids: Optional[Set[str]] = None,
     skip_missing: bool = False,
+    previous_dir: Optional[Union[str, Path]] = None,
 ) -> List[ConversionReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
@@ -52,7 +59,10 @@ def convert_manifest(
     Empty documents are left out and counted. A manifest file missing from `corpus_dir` stops
     the conversion before anything is written, unless `skip_missing`: then its lines get a
     report marked ``missing``, and their DocBin from an earlier conversion, if any, is removed
-    rather than left to pass for this one's. Returns one report per entry.
+    rather than left to pass for this one's (`previous_dir`: where that earlier conversion is,
+    if not `output_dir`). An empty file gets a warning in its report. With `lenient`, a file that
+    cannot be read at all is skipped with the reason in its report's ``failed`` (the dev file
+    still stops the conversion). Returns one report per entry.
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
     missing = check_files(entries, corpus_dir, skip_missing=skip_missing, dev_file=dev_file if dev_docs > 0 else None)
@@ -66,13 +76,25 @@ def convert_manifest(
         report = reports[index] = ConversionReport(str(path), entry.task)
         if entry.file in missing:
             report.missing = True
-            if output.exists():
-                output.unlink()
-                report.removed_output = str(output)
+            old = train_path(Path(previous_dir or output_dir), entry)
+            if old.exists():  # a staged conversion replaces the old train/ as a whole
+                report.removed_output = str(old)
+                if previous_dir is None:
+                    old.unlink()
             continue
-        sources = read_corpus(path, report=report, lenient=lenient)
-        docs = [d for d in build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=lenient) if d.text.strip()]
         is_dev_file = entry.file == dev_file and dev_docs > 0
+        try:
+            sources = read_corpus(path, report=report, lenient=lenient)
+            docs = [d for d in build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=lenient)
+                    if d.text.strip()]
+        except CorpusFormatError as err:
+            if not lenient or is_dev_file:
+                raise
+            report.failed = str(err)
+            report.warnings.append(f"{path}: skipped as a whole (--lenient): {err}")
+            continue
+        if report.documents == 0:
+            report.warnings.append(f"{path}: no documents in this file")
         if is_dev_file:
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
             dev_ids.update(doc._.aioner_doc_id for doc in dev)
@@ -84,6 +106,29 @@ def convert_manifest(
             docs = cap_docs(docs, max_docs, max_tokens)
         _write(docs, output, report)
     return reports
+
+
+@contextmanager
+def staged_output(output_dir: Union[str, Path]) -> Iterator[Path]:
+    """A fresh hidden folder beside `output_dir` to convert into. When the block succeeds, its
+    products (``train/``, ``dev.spacy``, ``report.json``) replace those of `output_dir`, and
+    products it did not make are removed; when it fails, `output_dir` is left as it was."""
+    output_dir = Path(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
+    try:
+        yield stage
+        output_dir.mkdir(exist_ok=True)
+        for name in PRODUCTS:
+            new, old = stage / name, output_dir / name
+            if old.is_dir():
+                old.rename(stage / f".old-{name}")
+            elif old.exists():
+                old.unlink()
+            if new.exists():
+                new.rename(old)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def check_files(
@@ -156,6 +201,10 @@ def format_reports(reports: List[ConversionReport]) -> str:
         if r.missing:
             removed = f"; removed its old output {r.removed_output}" if r.removed_output else ""
             lines.append(f"skipped {Path(r.path).name} [{r.task}]: {r.path} is missing (--skip-missing){removed}")
+        if r.byte_order_mark:
+            lines.append(f"removed the UTF-8 byte order mark at the start of {r.path}")
+        for warning in r.warnings:
+            lines.append(f"warning: {warning}")
         for reason, count in sorted(r.drops.items()):
             lines.append(f"dropped {count:>6} from {Path(r.path).name} [{r.task}]: {reason} (first: {r.examples[reason]})")
         if r.dev_overlap:

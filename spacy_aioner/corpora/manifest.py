@@ -7,21 +7,12 @@ line are dropped from that task, and the conversion report counts them.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Union
+from typing import Dict, List, Union
 
 from ..scheme import AIO, Scheme
-from .bioc import read_bioc
-from .conll import read_conll
-from .pubtator import read_pubtator
-from .records import CorpusFormatError, SourceDocument
+from .records import CorpusFormatError
 
 DEFAULT_MANIFEST = Path(__file__).with_name("manifest.tsv")
-
-READERS: Dict[str, Callable[..., Iterator[SourceDocument]]] = {
-    "pubtator": read_pubtator,
-    "bioc": read_bioc,
-    "conll": read_conll,
-}
 
 
 @dataclass
@@ -32,25 +23,6 @@ class ManifestEntry:
     task: str
     type_map: Dict[str, str]
     line: int = 0
-
-    @property
-    def format(self) -> str:
-        return detect_format(self.file)
-
-
-def detect_format(path: Union[str, Path]) -> str:
-    """'pubtator', 'bioc' or 'conll' from the file name."""
-    name = str(path).lower()
-    if name.endswith(".xml"):
-        return "bioc"
-    if name.endswith(".conll"):
-        return "conll"
-    return "pubtator"
-
-
-def read_corpus(path: Union[str, Path], fmt: Optional[str] = None, **kwargs) -> Iterator[SourceDocument]:
-    """Stream the source documents of a corpus file of any supported format."""
-    return READERS[fmt or detect_format(path)](path, **kwargs)
 
 
 def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST, scheme: Scheme = AIO) -> List[ManifestEntry]:
@@ -81,6 +53,3 @@ def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST, scheme: Scheme = AI
                 type_map[source] = target
         entries.append(ManifestEntry(fields[0], task, type_map, line_no))
     return entries
-
-
-

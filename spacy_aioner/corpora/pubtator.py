@@ -27,7 +27,7 @@ def read_pubtator(
     """
     path = Path(path)
     doc: Optional[SourceDocument] = None
-    for line_no, line in read_lines(path):
+    for line_no, line in read_lines(path, report):
         if not line.strip():
             if doc is not None:
                 yield doc

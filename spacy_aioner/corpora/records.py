@@ -73,6 +73,9 @@ class ConversionReport:
     nested_only: int = 0
     expanded: int = 0
     relations_ignored: int = 0
+    byte_order_mark: bool = False  # the file started with a UTF-8 BOM, which was removed
+    failed: str = ""  # with lenient conversion, why this file was skipped as a whole
+    warnings: List[str] = field(default_factory=list)
     drops: Counter = field(default_factory=Counter)
     examples: Dict[str, str] = field(default_factory=dict)
 
@@ -114,4 +117,7 @@ class ConversionReport:
             "drops": dict(self.drops),
             "drop_examples": dict(self.examples),
             "relations_ignored": self.relations_ignored,
+            "byte_order_mark": self.byte_order_mark,
+            "failed": self.failed,
+            "warnings": list(self.warnings),
         }

@@ -1,17 +1,24 @@
 """Line-numbered, strictly decoded reading of text corpus files."""
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
-from .records import CorpusFormatError
+from .records import ConversionReport, CorpusFormatError
+
+BOM = b"\xef\xbb\xbf"
 
 
-def read_lines(path: Path) -> Iterator[Tuple[int, str]]:
+def read_lines(path: Path, report: Optional[ConversionReport] = None) -> Iterator[Tuple[int, str]]:
     """Yield (1-based line number, line without its line break) of a UTF-8 file.
 
-    Bytes that are not UTF-8 raise CorpusFormatError naming the file and line.
+    A UTF-8 byte order mark at the start is removed, as editors and the bioc reader do, and
+    noted in `report`. Bytes that are not UTF-8 raise CorpusFormatError naming the file and line.
     """
     with open(path, "rb") as stream:
         for line_no, raw in enumerate(stream, start=1):
+            if line_no == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
+                if report is not None:
+                    report.byte_order_mark = True
             try:
                 line = raw.decode("utf8")
             except UnicodeDecodeError as err:
