@@ -2,27 +2,51 @@
 
 - ``LocalEngine``: the pipeline in this process (n_process=1) or a pool of worker processes,
   each loading the pipeline once and using one torch thread; at most a few batches per
-  worker are in flight, so memory stays bounded whatever the collection's size.
+  worker are in flight, so memory stays bounded whatever the collection's size. A worker
+  that cannot load the pipeline, or dies, stops the run with a WorkerError (no respawning).
 - ``RayEngine``: Ray Data over the batches of each input file, with actors that load the
   pipeline once; a local Ray instance by default, a cluster when given an address.
 """
 import multiprocessing
 import pickle
-from itertools import islice
+import signal
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator, List, Optional
 
 from ..corpora.records import SourceDocument
 from .worker import Annotator, Result
 
 _worker: Optional[Annotator] = None
+_start_error: Optional[str] = None
+
+
+class WorkerError(RuntimeError):
+    """The pipeline could not be loaded, or a worker process died: the run cannot go on."""
+
+
+def load_annotator(model: str, task: Optional[str], threads: int = 0) -> Annotator:
+    """The pipeline `model` under `task`, or a one-line WorkerError saying why it cannot load."""
+    try:
+        return Annotator(model, task, threads=threads)
+    except Exception as err:  # noqa: BLE001 - whatever spaCy raises, the user gets one line
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise WorkerError(f"cannot load the pipeline {model!r}: {type(err).__name__}: {first}") from err
 
 
 def _init_worker(model: str, task: Optional[str]) -> None:
-    global _worker
-    _worker = Annotator(model, task, threads=1)
+    global _worker, _start_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    try:
+        _worker = load_annotator(model, task, threads=1)
+    except WorkerError as err:  # kept, and raised by the first batch: the parent learns why
+        _start_error = str(err)
 
 
 def _run_batch(job) -> List[Result]:
+    if _start_error is not None:
+        raise WorkerError(f"a worker process could not start: {_start_error}")
     batch, output_format = job
     return _worker(batch, output_format)
 
@@ -32,36 +56,49 @@ class LocalEngine:
 
     def __init__(self, model: str, task: Optional[str], n_process: int = 1):
         self.n_process = n_process
+        self.pool: Optional[ProcessPoolExecutor] = None
         if n_process == 1:
-            self.annotator = Annotator(model, task)
-            self.pool = None
+            self.annotator = load_annotator(model, task)
         else:
-            context = multiprocessing.get_context("spawn")
-            self.pool = context.Pool(n_process, initializer=_init_worker, initargs=(model, task))
+            self.pool = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_worker, initargs=(model, task))
 
     def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
         if self.pool is None:
             for batch in batches:
                 yield self.annotator(batch, output_format)
             return
-        iterator = ((batch, output_format) for batch in batches)
-        while True:
-            window = list(islice(iterator, 4 * self.n_process))
-            if not window:
-                return
-            yield from self.pool.imap(_run_batch, window)
+        pending = deque()
+        try:
+            for batch in batches:
+                pending.append(self.pool.submit(_run_batch, (batch, output_format)))
+                if len(pending) >= 4 * self.n_process:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool as err:
+            raise WorkerError(f"a worker process died ({err}); finished files are kept, rerun to resume") from None
+        finally:
+            for future in pending:
+                future.cancel()
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Stop the workers now (on an error or a signal)."""
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _RayAnnotator:
     """A Ray Data actor: loads the pipeline once, annotates pickled batches."""
 
     def __init__(self, model: str, task: Optional[str]):
-        self.annotator = Annotator(model, task, threads=1)
+        self.annotator = load_annotator(model, task, threads=1)
 
     def __call__(self, rows):
         return {"results": [pickle.dumps(self.annotator(*pickle.loads(job))) for job in rows["batch"]]}
@@ -96,4 +133,7 @@ class RayEngine:
             yield pickle.loads(row["results"])
 
     def close(self) -> None:
+        self.ray.shutdown()
+
+    def abort(self) -> None:
         self.ray.shutdown()

@@ -7,6 +7,7 @@ serves the local process pool and Ray.
 """
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import spacy
@@ -29,6 +30,17 @@ class Result:
     error: Optional[str] = None
     mentions: Dict[str, int] = field(default_factory=dict)
     ignored_input_mentions: int = 0
+
+
+def check_pipeline(model: str) -> None:
+    """Raise FileNotFoundError unless `model` is a pipeline folder or an installed pipeline
+    package: cheap, so a run can refuse a wrong --model before any process loads it."""
+    path = Path(model)
+    if path.exists():
+        if not (path / "config.cfg").is_file():
+            raise FileNotFoundError(f"--model {model}: not a spaCy pipeline folder (no config.cfg in it)")
+    elif not spacy.util.is_package(model):
+        raise FileNotFoundError(f"--model {model}: no such pipeline folder or installed pipeline package")
 
 
 class Annotator:

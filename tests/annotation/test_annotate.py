@@ -10,17 +10,6 @@ from spacy_aioner.annotation.job import annotate_files
 from spacy_aioner.corpora.bioc import read_bioc
 from spacy_aioner.corpora.pubtator import read_pubtator
 from tests.conftest import corpus_file
-from tests.pipeline.conftest import make_examples, make_nlp, train
-from tests.tiny_bert import build_tiny_bert
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("annotate")
-    nlp = make_nlp(build_tiny_bert(root / "bert"))
-    train(nlp, make_examples(nlp), steps=40)
-    nlp.to_disk(root / "pipeline")
-    return str(root / "pipeline")
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +62,12 @@ def test_resume_after_a_crash_finishes_without_duplicates(model, inputs, tmp_pat
     with pytest.raises(KeyboardInterrupt):
         annotate_files([inputs / "ex2.BioC.xml", inputs / "ex1.PubTator"], tmp_path / "out", crashing, batch_size=1)
     # the finished file is in place, the unfinished one left nothing behind (no partial, no temp file)
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["ex2.BioC.xml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ex2.BioC.xml", "summary.json"]
+    interrupted = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert interrupted["interrupted"] == "KeyboardInterrupt: killed" and interrupted["files_done"] == 1
     summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=1)
     engine.close()
-    assert summary.files_skipped == 1 and summary.files_done == 1
+    assert summary.files_already_done == 1 and summary.files_done == 1
     reference = tmp_path / "reference"
     annotate_files([inputs], reference, LocalEngine(model, None), batch_size=1)
     for name in ("ex1.PubTator", "ex2.BioC.xml"):

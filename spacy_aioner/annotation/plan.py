@@ -1,0 +1,165 @@
+"""What an annotate run will read and write, decided and checked before any model loads.
+
+Inputs are files, or folders walked recursively; each output keeps its input's path relative
+to the folder given (a file given by itself keeps its name). The run is refused up front when
+two inputs would write the same output, when the output folder is an input folder or inside
+one, or when the output folder cannot be written. Files a run writes (``summary.json``,
+``*.rejects.tsv``, hidden temporaries) are never taken as inputs.
+"""
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+from ..corpora.formats import detect_format
+
+SUMMARY_NAME = "summary.json"
+REJECTS_SUFFIX = ".rejects.tsv"
+TMP_MARK = ".tmp-"
+
+
+class AnnotateError(Exception):
+    """A run that cannot start as asked; the message says why in one line."""
+
+
+@dataclass
+class FileJob:
+    """One input file, its formats, and where its output goes."""
+
+    source: Path
+    relative: Path  # the output's path inside the output folder
+    fmt: str
+    out_fmt: str
+    target: Path
+
+    @property
+    def rejects(self) -> Path:
+        return self.target.with_name(self.target.name + REJECTS_SUFFIX)
+
+    def temporary(self, suffix: str = "") -> Path:
+        """This process's temporary for the output (``suffix`` e.g. '.rejects')."""
+        return self.target.with_name(f".{self.target.name}{suffix}{TMP_MARK}{os.getpid()}")
+
+
+@dataclass
+class RunPlan:
+    """The files of a run, in order, and the run files found among the inputs and left alone."""
+
+    jobs: List[FileJob]
+    output_dir: Path
+    ignored: List[str] = field(default_factory=list)
+
+
+def is_run_file(path: Path) -> bool:
+    """True for what an annotate run writes: its summary, rejects and (hidden) temporaries."""
+    return path.name == SUMMARY_NAME or path.name.endswith(REJECTS_SUFFIX) or path.name.startswith(".")
+
+
+def plan_run(
+    inputs: Iterable[Path], output_dir: Path, *, input_format: Optional[str] = None,
+    output_format: Optional[str] = None,
+) -> RunPlan:
+    """Check the inputs and output folder and pair every input file with its output.
+
+    Raises AnnotateError naming the problem: a missing input, an output folder that is an
+    input folder or inside one, two inputs with the same output, an output folder that
+    cannot be written.
+    """
+    output_dir = Path(output_dir)
+    resolved_out = output_dir.resolve()
+    plan = RunPlan([], output_dir)
+    for given in inputs:
+        given = Path(given)
+        if not given.exists():
+            raise AnnotateError(f"{given}: no such file or folder")
+        resolved = given.resolve()
+        if given.is_dir():
+            if resolved_out == resolved or resolved in resolved_out.parents:
+                raise AnnotateError(f"--output {output_dir} is the input folder {given} or inside it: "
+                                    "choose an output folder outside the inputs")
+            for path in _walk(given):
+                if is_run_file(path.relative_to(given)) or _hidden(path.relative_to(given)):
+                    plan.ignored.append(str(path))
+                    continue
+                plan.jobs.append(_job(path, path.relative_to(given), output_dir, input_format, output_format))
+        else:
+            if resolved.parent == resolved_out:
+                raise AnnotateError(f"--output {output_dir} holds the input file {given}: "
+                                    "choose an output folder outside the inputs")
+            plan.jobs.append(_job(given, Path(given.name), output_dir, input_format, output_format))
+    _refuse_clashes(plan.jobs, output_dir)
+    sources = {job.source.resolve() for job in plan.jobs}
+    for job in plan.jobs:
+        if job.target.resolve() in sources:
+            raise AnnotateError(f"the output {job.target} would overwrite an input: "
+                                "choose an output folder outside the inputs")
+    check_writable(output_dir)
+    return plan
+
+
+def _walk(folder: Path) -> List[Path]:
+    """Every file under `folder`, hidden folders left out, in sorted order."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / name for name in sorted(files))
+    return found
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _job(path: Path, relative: Path, output_dir: Path, input_format, output_format) -> FileJob:
+    fmt = input_format or detect_format(path)
+    out_fmt = output_format or fmt
+    if out_fmt != fmt:
+        relative = relative.with_name(relative.stem + (".xml" if out_fmt == "bioc" else ".PubTator"))
+    return FileJob(path, relative, fmt, out_fmt, output_dir / relative)
+
+
+def _refuse_clashes(jobs: List[FileJob], output_dir: Path) -> None:
+    by_target: Dict[Path, List[FileJob]] = {}
+    for job in jobs:
+        by_target.setdefault(job.relative, []).append(job)
+    clashes = {target: found for target, found in by_target.items() if len(found) > 1}
+    if clashes:
+        listed = "; ".join(f"{output_dir / target} <- {', '.join(str(j.source) for j in found)}"
+                           for target, found in sorted(clashes.items()))
+        raise AnnotateError(f"{len(clashes)} output(s) would be written by more than one input: {listed} "
+                            "(annotate them into separate --output folders)")
+
+
+def check_writable(output_dir: Path) -> None:
+    """Create `output_dir` if needed and make sure a file can be written in it."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output_dir, prefix=".write-check", suffix=TMP_MARK + str(os.getpid())):
+            pass
+    except OSError as err:
+        raise AnnotateError(f"--output {output_dir}: cannot write there ({err.strerror or err})") from None
+
+
+def remove_dead_temporaries(output_dir: Path) -> List[str]:
+    """Remove the temporaries that runs which no longer exist left under `output_dir`
+    (a SIGKILL leaves ``.NAME.tmp-PID``); return their paths."""
+    removed = []
+    for path in sorted(Path(output_dir).rglob(f".*{TMP_MARK}*")):
+        pid = path.name.rsplit(TMP_MARK, 1)[1]
+        if path.is_file() and pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
