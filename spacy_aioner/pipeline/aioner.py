@@ -3,7 +3,7 @@
 It tags every token with one of the 19 AIO labels, restricted to the labels of the
 document's task (``doc._.aioner_task``, else the pipe's task), decodes with a constrained
 CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores in
-``.attrs["scores"]``, tasks in ``.attrs["tasks"]``) and a non-overlapping subset to
+``.attrs["scores"]``, the tasks that found each in ``.attrs["tasks"]``) and a non-overlapping subset to
 ``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
 keeps the mentions of all of them, nested ones included.
 """
@@ -167,20 +167,29 @@ class AIONER(TrainingRecord, TrainablePipe):
         return results
 
     def set_annotations(self, docs: Iterable[Doc], predictions: List[List[TaskPrediction]]) -> None:
-        """Write all mentions to ``doc.spans[spans_key]`` and resolve ``doc.ents``."""
+        """Write all mentions to ``doc.spans[spans_key]`` and resolve ``doc.ents``.
+
+        One span per (start, end, label): when several task passes find the same mention,
+        ``attrs["tasks"]`` lists them all in pass order and ``attrs["scores"]`` keeps the highest
+        of their confidences. The same extent with different labels gives one span per label.
+        """
         for doc, doc_predictions in zip(docs, predictions):
-            spans, scores, tasks = [], [], []
+            found: Dict[Tuple[int, int, str], Tuple[Span, float, List[str]]] = {}
             for task, label_ids, confidence in doc_predictions:
                 for span in _split_at_breaks(doc, tags_to_spans(doc, [self.labels[i] for i in label_ids])):
-                    spans.append(span)
-                    scores.append(float(min(confidence[span.start : span.end])))
-                    tasks.append(task)
-            order = sorted(range(len(spans)), key=lambda k: (spans[k].start, spans[k].end, spans[k].label_))
-            doc.spans[self.spans_key] = [spans[k] for k in order]
+                    key = (span.start, span.end, span.label_)
+                    score = float(min(confidence[span.start : span.end]))
+                    if key in found:
+                        kept, best, tasks = found[key]
+                        found[key] = (kept, max(best, score), tasks + [task] if task not in tasks else tasks)
+                    else:
+                        found[key] = (span, score, [task])
+            merged = [found[key] for key in sorted(found)]
+            doc.spans[self.spans_key] = [span for span, _, _ in merged]
             group = doc.spans[self.spans_key]
-            group.attrs["scores"] = [scores[k] for k in order]
-            group.attrs["tasks"] = [tasks[k] for k in order]
-            doc.ents = self._resolve_ents(doc, [spans[k] for k in order], [scores[k] for k in order])
+            group.attrs["scores"] = [score for _, score, _ in merged]
+            group.attrs["tasks"] = [tasks for _, _, tasks in merged]
+            doc.ents = self._resolve_ents(doc, list(group), group.attrs["scores"])
 
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
                losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:

@@ -29,7 +29,7 @@ def test_task_restricts_the_labels(trained):
     text = TRAIN[0][0]
     doc = nlp(task_doc(nlp, text, "Disease"))
     assert {e.label_ for e in doc.ents} <= {"Disease"}
-    assert doc.spans["aioner"].attrs["tasks"] == ["Disease"] * len(doc.spans["aioner"])
+    assert doc.spans["aioner"].attrs["tasks"] == [["Disease"]] * len(doc.spans["aioner"])
 
 
 def test_switching_task_changes_the_encoder_input(trained):
@@ -105,13 +105,13 @@ def test_several_tasks_keep_nested_mentions_in_spans(trained, tiny_bert):
     multi.from_bytes(nlp.to_bytes())
     doc = multi(task_doc(multi, "BRCA1 mutation causes breast cancer in human patients."))
     group = doc.spans["aioner"]
-    assert set(group.attrs["tasks"]) == {"Disease", "Gene"}
+    assert {task for tasks in group.attrs["tasks"] for task in tasks} == {"Disease", "Gene"}
     assert ("BRCA1", "Gene") in [(s.text, s.label_) for s in group]
     assert ("breast cancer", "Disease") in [(s.text, s.label_) for s in group]
     assert set(marker_after_cls(doc, multi)) == {"<Disease>"}  # trf_data stays the shared pass
     # a document with its own task gets that task only
     own = multi(task_doc(multi, "BRCA1 mutation causes breast cancer.", "Gene"))
-    assert set(own.spans["aioner"].attrs["tasks"]) <= {"Gene"}
+    assert {task for tasks in own.spans["aioner"].attrs["tasks"] for task in tasks} <= {"Gene"}
 
 
 def test_existing_ents_are_kept_unless_overwrite(trained):
@@ -211,3 +211,40 @@ def test_predicted_mentions_never_cross_a_line_break(nlp):
     assert [(s.text, s.label_) for s in spans] == [("title", "Chemical"), ("Berberine exhibits", "Chemical"),
                                                    ("Berberine", "Gene"), ("exhibits  roles", "Gene")]
     assert _split_at_breaks(nlp("no breaks here"), []) == []
+
+
+def test_one_span_per_mention_whatever_the_number_of_passes_that_found_it(trained, tiny_bert):
+    """Gene and ALL passes both find BRCA1, Disease and ALL the disease; Chemical and Gene
+    both claim insulin: one span per (start, end, label), every task listed, best score kept."""
+    from spacy_aioner.corpora.bioc import to_bioc_document
+    from spacy_aioner.corpora.pubtator import format_pubtator
+
+    nlp, _ = trained
+    multi = make_nlp(tiny_bert, tasks=["Gene", "Disease", "ALL"])
+    multi.initialize()
+    multi.from_bytes(nlp.to_bytes())
+    pipe = multi.get_pipe("aioner")
+    doc = multi.make_doc("BRCA1 and insulin cause breast cancer .")
+    doc._.aioner_doc_id = "1"
+    ids = {label: i for i, label in enumerate(pipe.labels)}
+
+    def tags(*labels):  # one label per token of the doc
+        return [ids[label] for label in labels]
+
+    gene = tags("B-Gene", "O-Gene", "B-Gene", "O-Gene", "O-Gene", "O-Gene", "O-Gene")
+    disease = tags("O-Disease", "O-Disease", "O-Disease", "O-Disease", "B-Disease", "I-Disease", "O-Disease")
+    everything = tags("B-Gene", "O", "B-Chemical", "O", "B-Disease", "I-Disease", "O")
+    pipe.set_annotations([doc], [[("Gene", gene, [0.9] * 7), ("Disease", disease, [0.6] * 7),
+                                  ("ALL", everything, [0.8] * 7)]])
+    group = doc.spans["aioner"]
+    found = [(s.text, s.label_, tasks, score) for s, tasks, score in zip(group, group.attrs["tasks"], group.attrs["scores"])]
+    assert found == [("BRCA1", "Gene", ["Gene", "ALL"], pytest.approx(0.9)),
+                     ("insulin", "Chemical", ["ALL"], pytest.approx(0.8)),
+                     ("insulin", "Gene", ["Gene"], pytest.approx(0.9)),
+                     ("breast cancer", "Disease", ["Disease", "ALL"], pytest.approx(0.8))]
+    assert len(doc.ents) == 3  # insulin once, resolved by ents_rule
+    mention_lines = [line for line in format_pubtator(doc).splitlines() if line.count("\t") >= 4]
+    assert len(mention_lines) == len(set(mention_lines)) == 4
+    annotations = [(a.locations[0].offset, a.locations[0].length, a.infons["type"])
+                   for p in to_bioc_document(doc).passages for a in p.annotations]
+    assert len(annotations) == len(set(annotations)) == 4
