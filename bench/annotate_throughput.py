@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 import typer
+from wasabi import MarkdownRenderer
 
 from spacy_aioner.annotation.engines import LocalEngine, RayEngine
 from spacy_aioner.annotation.job import annotate_files
 from spacy_aioner.corpora.pubtator import read_pubtator
-from spacy_aioner.markdown import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "BioRED_TrainDev.PubTator"
@@ -71,8 +71,8 @@ def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 2
               "projected_hours_35M_abstracts_100_cores": hours}
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2))
-    typer.echo(markdown_table(["engine", "docs/s", "words/s"],
-                              [[name, f"{r['docs_per_s']:.2f}", f"{r['words_per_s']:.0f}"] for name, r in runs.items()]))
+    typer.echo(MarkdownRenderer().table([[name, f"{r['docs_per_s']:.2f}", f"{r['words_per_s']:.0f}"] for name, r in runs.items()],
+                                        ["engine", "docs/s", "words/s"]))
     typer.echo("(model loading is not timed for the local engines; Ray's actors load it inside the run)")
     typer.echo(f"Projected: {hours:.0f} h for 35M abstracts on 100 cores at {best:.2f} docs/s per core")
 

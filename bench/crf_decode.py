@@ -12,7 +12,7 @@ import numpy
 import typer
 
 from spacy_aioner.layers.crf import ConstrainedCRF
-from spacy_aioner.scheme import LABELS, allowed_mask
+from spacy_aioner.scheme import AIO, LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def main(batch_size: int = 16, min_tokens: int = 250, max_tokens: int = 450, rep
     rng = numpy.random.default_rng(0)
     emissions = [rng.normal(size=(n, len(LABELS))).astype("float32")
                  for n in rng.integers(min_tokens, max_tokens, batch_size)]
-    masks = [allowed_mask("ALL")] * batch_size
+    masks = [AIO.allowed_mask("ALL")] * batch_size
     crf = ConstrainedCRF(LABELS)
     words = sum(len(e) for e in emissions)
     seconds = min(timeit.repeat(lambda: crf.tag(emissions, masks), number=3, repeat=repeat)) / 3

@@ -23,11 +23,11 @@ import spacy
 import torch
 import typer
 from spacy.training import Example
+from wasabi import MarkdownRenderer
 
 from spacy_aioner.corpora.docs import build_docs
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator
-from spacy_aioner.markdown import markdown_table
 from spacy_aioner.tokenizer import make_biomedical_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def table(results) -> str:
         wps = results["inference_words_per_s"][kind]
         train = results["training_words_per_s"].get(kind)
         rows.append([name, f"{wps:.0f}", f"{100 * (bare / wps - 1):+.1f}%", f"{train:.0f}" if train else "-"])
-    return markdown_table(["pipeline", "inference words/s", "time vs (a)", "training words/s"], rows)
+    return MarkdownRenderer().table(rows, ["pipeline", "inference words/s", "time vs (a)", "training words/s"])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import spacy
 import typer
 from spacy.training import Example
 
-from spacy_aioner.training import create_task_corpus
+from spacy_aioner.training_corpus import create_task_corpus
 
 
 def main(model: Path, dev: Path, output: Path):

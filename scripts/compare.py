@@ -5,8 +5,7 @@ from pathlib import Path
 from typing import List
 
 import typer
-
-from spacy_aioner.markdown import markdown_table
+from wasabi import MarkdownRenderer
 
 
 def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all", "baseline", "ner"])):
@@ -27,7 +26,7 @@ def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all"
                     + [f"{100 * per_type[t]['f']:.2f}" if t in per_type else "-" for t in types]
                     + [f"{minutes:.0f}"])
     header = ["workflow", "P", "R", "F"] + [f"F {t}" for t in types] + ["train min"]
-    table = markdown_table(header, rows)
+    table = MarkdownRenderer().table(rows, header)
     output.write_text(table + "\n")
     typer.echo(table)
 

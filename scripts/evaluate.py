@@ -3,7 +3,7 @@ entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second.
 stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes).
 Words per second time the pipeline alone (``nlp.pipe``), not reading or scoring. With --counts
 (one DocBin only), the same predictions' per-document counts are written for
-scripts/significance.py, as scripts/document_counts.py writes them."""
+scripts/significance.py."""
 import json
 import time
 from pathlib import Path
@@ -12,10 +12,11 @@ from typing import List, Optional
 import spacy
 import typer
 from spacy.scorer import Scorer
+from wasabi import MarkdownRenderer
 
-from spacy_aioner.markdown import markdown_table
-from spacy_aioner.significance import example_counts, predict
-from spacy_aioner.training import create_task_corpus
+from spacy_aioner.training_corpus import create_task_corpus
+
+from bootstrap import example_counts, predict  # scripts/bootstrap.py
 
 
 def main(
@@ -74,7 +75,7 @@ def to_markdown(report) -> str:
         rows.append([data, "**all**", *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f"))])
         for etype, s in sorted((r["ents_per_type"] or {}).items()):
             rows.append([data, etype, *(f"{100 * s[key]:.2f}" for key in ("p", "r", "f"))])
-    return f"### {report['name']}\n\n" + markdown_table(["data", "type", "P", "R", "F"], rows) + "\n"
+    return f"### {report['name']}\n\n" + MarkdownRenderer().table(rows, ["data", "type", "P", "R", "F"]) + "\n"
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import List
 
 import typer
-
-from spacy_aioner.markdown import markdown_table
+from wasabi import MarkdownRenderer
 
 
 def tally(per_type_gaps: List[dict]) -> List[list]:
@@ -44,7 +43,7 @@ def main(reports: List[Path]):
     rows = [[label, str(n), str(ahead), str(behind), str(level), f"{low:+.2f}", f"{high:+.2f}"]
             for label, n, ahead, behind, level, low, high in tally(per_type_gaps)]
     header = ["type", "reports", "A ahead", "A behind", "level", "smallest gap", "largest gap"]
-    typer.echo(markdown_table(header, rows))
+    typer.echo(MarkdownRenderer().table(rows, header))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from typing import List, Set
 import typer
 from numpy import mean
 
-from spacy_aioner.significance import describe, paired_bootstrap
+from bootstrap import describe, paired_bootstrap  # scripts/bootstrap.py
+
 
 
 def without_documents(path: Path, report: dict, leave_out: Set[str]) -> dict:

@@ -1,8 +1,8 @@
 """Paired bootstrap of the dev F1 difference between two pipelines (A − B), overall and per entity
 type, as JSON plus a printed summary: significance.py A B DATA OUT.json [--samples N --seed S]
 [--b-counts REPORT.json]. A and B are each a pipeline or its per-document counts on DATA (a JSON
-file from scripts/document_counts.py or scripts/evaluate.py --counts, checked against DATA by md5,
-or by path when written before md5s were kept), so runs can be compared after their pipelines are
+file from scripts/evaluate.py --counts, checked against DATA by md5, or by path when written
+before md5s were kept), so runs can be compared after their pipelines are
 gone. The report keeps the per-document counts (overall and per type), so reports of several
 seeds can be pooled (scripts/seed_mean.py), and a later comparison with the same B can take B's
 counts from it (--b-counts)."""
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import typer
 
-from spacy_aioner.significance import data_md5, describe, paired_bootstrap, pipeline_counts
+from bootstrap import data_md5, describe, paired_bootstrap, pipeline_counts  # scripts/bootstrap.py
+
 
 
 def check_same_data(source: Path, record: dict, data: Path, md5: str) -> None:
@@ -28,8 +29,7 @@ def check_same_data(source: Path, record: dict, data: Path, md5: str) -> None:
 
 def arm_counts(arm: Path, data: Path, md5: str):
     """The documents' ids and per-document counts, overall and per type, of a pipeline on `data`,
-    or read from a counts file (scripts/document_counts.py, scripts/evaluate.py --counts) of a
-    pipeline on `data`."""
+    or read from a counts file (scripts/evaluate.py --counts) of a pipeline on `data`."""
     if arm.is_file():
         counts = json.loads(arm.read_text())
         if "counts_by_type" not in counts:

@@ -107,22 +107,16 @@ TASKS: Tuple[str, ...] = AIO.tasks
 LABELS: Tuple[str, ...] = AIO.labels
 LABEL_IDS: Dict[str, int] = AIO.label_ids
 MARKERS: Tuple[str, ...] = tuple(m for task in TASKS for m in (f"<{task}>", f"</{task}>"))
-check_task = AIO.check_task
-task_types = AIO.task_types
-outside_label = AIO.outside_label
-allowed_labels = AIO.allowed_labels
-allowed_mask = AIO.allowed_mask
-spans_to_tags = AIO.spans_to_tags
 
 
 def open_marker(task: str) -> str:
     """The marker token that opens a span of `task`, e.g. ``<Disease>``."""
-    return f"<{check_task(task)}>"
+    return f"<{AIO.check_task(task)}>"
 
 
 def close_marker(task: str) -> str:
     """The marker token that closes a span of `task`, e.g. ``</Disease>``."""
-    return f"</{check_task(task)}>"
+    return f"</{AIO.check_task(task)}>"
 
 
 def is_valid_transition(prev: str, curr: str) -> bool:

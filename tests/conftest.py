@@ -23,3 +23,14 @@ def pubtator_blocks(path: Path, which) -> list:
 @pytest.fixture(scope="session")
 def nlp():
     return blank_biomedical()
+
+
+@pytest.fixture(scope="session")
+def trained_pipeline(tmp_path_factory):
+    """A small pipeline on the tiny BERT, trained a few steps (for tests outside tests/pipeline)."""
+    from tests.pipeline.conftest import make_examples, make_nlp, train
+    from tests.tiny_bert import build_tiny_bert
+
+    nlp = make_nlp(build_tiny_bert(tmp_path_factory.mktemp("bert")))
+    train(nlp, make_examples(nlp), steps=40)
+    return nlp

@@ -26,20 +26,21 @@ class WorkerError(RuntimeError):
     """The pipeline could not be loaded, or a worker process died: the run cannot go on."""
 
 
-def load_annotator(model: str, task: Optional[str], threads: int = 0) -> Annotator:
-    """The pipeline `model` under `task`, or a one-line WorkerError saying why it cannot load."""
+def load_annotator(model: str, threads: int = 0, **options) -> Annotator:
+    """The pipeline `model` with `options` (task, quantize, min_score), or a one-line
+    WorkerError saying why it cannot load."""
     try:
-        return Annotator(model, task, threads=threads)
+        return Annotator(model, threads=threads, **options)
     except Exception as err:  # noqa: BLE001 - whatever spaCy raises, the user gets one line
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise WorkerError(f"cannot load the pipeline {model!r}: {type(err).__name__}: {first}") from err
 
 
-def _init_worker(model: str, task: Optional[str]) -> None:
+def _init_worker(model: str, options: dict) -> None:
     global _worker, _start_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     try:
-        _worker = load_annotator(model, task, threads=1)
+        _worker = load_annotator(model, threads=1, **options)
     except WorkerError as err:  # kept, and raised by the first batch: the parent learns why
         _start_error = str(err)
 
@@ -54,14 +55,15 @@ def _run_batch(job) -> List[Result]:
 class LocalEngine:
     """Annotate in this process, or in `n_process` worker processes."""
 
-    def __init__(self, model: str, task: Optional[str], n_process: int = 1):
+    def __init__(self, model: str, task: Optional[str] = None, n_process: int = 1, **options):
         self.n_process = n_process
         self.pool: Optional[ProcessPoolExecutor] = None
+        options = {"task": task, **options}
         if n_process == 1:
-            self.annotator = load_annotator(model, task)
+            self.annotator = load_annotator(model, **options)
         else:
             self.pool = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker, initargs=(model, task))
+                                            initializer=_init_worker, initargs=(model, options))
 
     def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
         if self.pool is None:
@@ -97,8 +99,8 @@ class LocalEngine:
 class _RayAnnotator:
     """A Ray Data actor: loads the pipeline once, annotates pickled batches."""
 
-    def __init__(self, model: str, task: Optional[str]):
-        self.annotator = load_annotator(model, task, threads=1)
+    def __init__(self, model: str, options: dict):
+        self.annotator = load_annotator(model, threads=1, **options)
 
     def __call__(self, rows):
         return {"results": [pickle.dumps(self.annotator(*pickle.loads(job))) for job in rows["batch"]]}
@@ -107,8 +109,8 @@ class _RayAnnotator:
 class RayEngine:
     """Annotate with Ray Data: one dataset per input file, `n_actors` pipeline actors."""
 
-    def __init__(self, model: str, task: Optional[str], n_actors: int = 1,
-                 address: Optional[str] = None):
+    def __init__(self, model: str, task: Optional[str] = None, n_actors: int = 1,
+                 address: Optional[str] = None, **options):
         try:
             import ray
         except ImportError:
@@ -116,7 +118,7 @@ class RayEngine:
         self.ray = ray
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-        self.args = (model, task)
+        self.args = (model, {"task": task, **options})
         self.n_actors = n_actors
 
     def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:

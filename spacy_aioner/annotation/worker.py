@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..corpora.bioc import to_bioc_document
-from ..corpora.docs import build_doc
+from ..corpora.docs import build_doc, doc_mentions
 from ..corpora.pubtator import format_pubtator
 from ..corpora.records import SourceDocument
 from ..extensions import SPANS_KEY
@@ -44,15 +44,23 @@ def check_pipeline(model: str) -> None:
 
 
 class Annotator:
-    """Loads the pipeline once and annotates batches of SourceDocuments under a task."""
+    """Loads the pipeline once (under a task, its encoder quantized if asked) and annotates
+    batches of SourceDocuments."""
 
-    def __init__(self, model: str, task: Optional[str], threads: int = 0):
+    def __init__(self, model: str, task: Optional[str] = None, threads: int = 0, quantize: Optional[str] = None,
+                 min_score: Optional[float] = None):
         if threads:
             import torch
 
             torch.set_num_threads(threads)
-        overrides = {"components": {"aioner": {"task": task, "tasks": None}}} if task else {}
-        self.nlp: Language = spacy.load(model, config=overrides)
+        overrides = {"components": {}}
+        if task:
+            overrides["components"]["aioner"] = {"task": task, "tasks": None}
+        if min_score is not None:
+            overrides["components"].setdefault("aioner", {})["min_score"] = min_score
+        if quantize:
+            overrides["components"]["aioner_transformer"] = {"quantize": quantize}
+        self.nlp: Language = spacy.load(model, config=overrides if overrides["components"] else {})
 
     def __call__(self, sources: List[SourceDocument], output_format: str = "pubtator") -> List[Result]:
         """Annotate `sources`; outputs are PubTator text or BioCDocuments (`output_format`)."""
@@ -87,6 +95,6 @@ class Annotator:
         return doc
 
     def _result(self, source: SourceDocument, doc: Doc, output_format: str) -> Result:
-        mentions = Counter(span.label_ for span in doc.spans.get(SPANS_KEY, doc.ents))
+        mentions = Counter(span.label_ for _, _, span in doc_mentions(doc))  # what the output holds
         output = format_pubtator(doc) if output_format == "pubtator" else to_bioc_document(doc)
         return Result(source.id, output, mentions=dict(mentions), ignored_input_mentions=len(source.mentions))

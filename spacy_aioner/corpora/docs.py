@@ -13,8 +13,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..ents import above_threshold
 from ..extensions import SPANS_KEY
-from ..scheme import check_task
+from ..scheme import AIO
 from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
 
 PASSAGE_SEPARATOR = "\n"
@@ -36,7 +37,7 @@ def build_doc(
     CorpusFormatError, or with `lenient` are dropped and counted in `report`.
     """
     report = report if report is not None else ConversionReport(str(source.path), task)
-    check_task(task)
+    AIO.check_task(task)
     text, passages = _join_passages(source.passages)
     doc = nlp.make_doc(text)
     doc._.aioner_task = task
@@ -115,9 +116,16 @@ def doc_passages(doc: Doc) -> List[Dict]:
 def doc_mentions(doc: Doc) -> List[Tuple[int, int, Span]]:
     """(start_char, end_char, span) of every mention, exact source offsets restored.
 
-    Mentions come from ``doc.spans["aioner"]`` when present, else ``doc.ents``.
+    Mentions come from ``doc.spans["aioner"]`` when present (those scored under the group's
+    ``min_score`` left out), else ``doc.ents``.
     """
-    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else list(doc.ents)
+    if SPANS_KEY in doc.spans:
+        group = doc.spans[SPANS_KEY]
+        scores, min_score = group.attrs.get("scores"), group.attrs.get("min_score")
+        spans = [span for i, span in enumerate(group)
+                 if not scores or not min_score or above_threshold(scores[i], min_score, span.label_)]
+    else:
+        spans = list(doc.ents)
     pending = {key: list(pairs) for key, pairs in (doc._.aioner_exact or {}).items()}
     out = []
     for span in spans:

@@ -95,15 +95,6 @@ class ConstrainedCRF(nn.Module):
             for i, path in enumerate(paths)
         ]
 
-    def decode(self, emissions, lengths, label_mask) -> List[List[int]]:
-        """The best label-id sequence of each padded sequence (Viterbi), unpadded."""
-        arrays = _as_numpy(emissions, lengths, label_mask)
-        return [path.tolist() for path in viterbi(*arrays, *self.constraint_arrays())]
-
-    def marginals(self, emissions, lengths, label_mask) -> numpy.ndarray:
-        """Per-token label marginals ``(batch, time, labels)`` of padded sequences."""
-        return forward_backward(*_as_numpy(emissions, lengths, label_mask), *self.constraint_arrays())
-
 
 def pad_batch(emissions: Sequence[numpy.ndarray], n_labels: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """Zero-padded float64 ``(batch, time, labels)`` array and the lengths."""
@@ -180,10 +171,3 @@ def forward_backward(emissions, lengths, label_mask, transitions, start, end) ->
             beta = beta / (beta @ ones)
     active = numpy.arange(time)[None, :] < lengths[:, None]
     return numpy.where(active[:, :, None], marginals, 0.0)
-
-
-def _as_numpy(emissions, lengths, label_mask):
-    """Accept torch tensors or arrays; return float64/int64/bool numpy arrays."""
-    def array(x):
-        return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else numpy.asarray(x)
-    return array(emissions).astype(numpy.float64), array(lengths).astype(numpy.int64), array(label_mask).astype(bool)

@@ -11,11 +11,11 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, torch2xp, with_array, xp2torch
+from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, to_numpy, torch2xp, with_array, xp2torch
 from thinc.types import Floats1d, Floats2d
 
 from ..scheme import AIO, Scheme
-from .crf import ConstrainedCRF
+from .crf import ConstrainedCRF, pad_batch
 
 DECODERS = ("crf", "softmax")
 
@@ -65,13 +65,9 @@ def crf_module(model: Model) -> ConstrainedCRF:
 
 def pad(emissions: List[Floats2d], requires_grad: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
     """Stack per-doc (tokens, labels) arrays into a zero-padded tensor, with the lengths."""
-    lengths = torch.tensor([len(e) for e in emissions], dtype=torch.long)
-    width = int(lengths.max()) if len(emissions) else 0
-    padded = torch.zeros(len(emissions), width, emissions[0].shape[1] if len(emissions) else 0)
-    for i, e in enumerate(emissions):
-        if len(e):
-            padded[i, : len(e)] = xp2torch(e)
-    return padded.requires_grad_(requires_grad), lengths
+    n_labels = emissions[0].shape[1] if len(emissions) else 0
+    padded, lengths = pad_batch([to_numpy(e) for e in emissions], n_labels)
+    return torch.from_numpy(padded).float().requires_grad_(requires_grad), torch.from_numpy(lengths)
 
 
 def _crf_inputs(model: Model, X, is_train: bool):

@@ -8,7 +8,7 @@ CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores 
 keeps the mentions of all of them, nested ones included.
 """
 from itertools import islice
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy
 from spacy.attrs import IS_SPACE
@@ -20,9 +20,11 @@ from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import filter_spans, registry
 from thinc.api import Config, Model, set_dropout_rate
 
+from ..calibration import Calibration, calibrate
+from ..ents import above_threshold, add_where_free, min_score_of
 from ..extensions import SPANS_KEY, install_extensions
 from ..layers.tagger import crf_module
-from ..layers.task_transformer import TaskTransformerModel
+from ..layers.task_encoder import TaskTransformerModel
 from ..scheme import ENTITY_TYPES, TASKS, Scheme, tags_to_spans
 from .training_record import TrainingRecord
 
@@ -68,6 +70,7 @@ def make_aioner_scorer() -> Callable:
         "spans_key": SPANS_KEY,
         "ents_rule": "longest",
         "overwrite_ents": False,
+        "min_score": 0.0,
         "scorer": {"@scorers": "spacy-aioner.aioner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -82,11 +85,13 @@ def make_aioner(
     ents_rule: str,
     overwrite_ents: bool,
     scorer: Optional[Callable],
+    min_score: Union[float, Dict[str, float]] = 0.0,
 ) -> "AIONER":
     """All-in-one biomedical NER. `task` is one of Gene, Chemical, Disease, Species,
-    Variant, CellLine, ALL; `tasks` (a list) runs one pass per task instead."""
+    Variant, CellLine, ALL; `tasks` (a list) runs one pass per task instead. Mentions scored
+    below `min_score` (one value, or per type) stay in the span group only."""
     return AIONER(nlp.vocab, model, name=name, task=task, tasks=tasks, spans_key=spans_key,
-                  ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer)
+                  ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer, min_score=min_score)
 
 
 class AIONER(TrainingRecord, TrainablePipe):
@@ -104,6 +109,7 @@ class AIONER(TrainingRecord, TrainablePipe):
         ents_rule: str = "longest",
         overwrite_ents: bool = False,
         scorer: Optional[Callable] = aioner_score,
+        min_score: Union[float, Dict[str, float]] = 0.0,
     ) -> None:
         """Initialize the pipe; `tasks`, when given, overrides `task` (first one shapes the
         shared encoder pass, each further one costs one more encoder pass)."""
@@ -120,6 +126,7 @@ class AIONER(TrainingRecord, TrainablePipe):
         self.spans_key = spans_key
         self.ents_rule = ents_rule
         self.overwrite_ents = overwrite_ents
+        self.min_score = self._check_min_score(min_score)
         self.scorer = scorer
         self.cfg = {"labels": list(self.scheme.labels)}
         self.reset_training_record()
@@ -185,11 +192,18 @@ class AIONER(TrainingRecord, TrainablePipe):
                     else:
                         found[key] = (span, score, [task])
             merged = [found[key] for key in sorted(found)]
+            if self.calibration:
+                raw = [score for _, score, _ in merged]
+                merged = [(span, calibrate(score, span.label_, self.calibration), tasks) for span, score, tasks in merged]
             doc.spans[self.spans_key] = [span for span, _, _ in merged]
             group = doc.spans[self.spans_key]
             group.attrs["scores"] = [score for _, score, _ in merged]
+            if self.calibration:
+                group.attrs["raw_scores"] = raw
             group.attrs["tasks"] = [tasks for _, _, tasks in merged]
-            doc.ents = self._resolve_ents(doc, list(group), group.attrs["scores"])
+            group.attrs["min_score"] = self.min_score
+            kept = [(span, score) for span, score, _ in merged if above_threshold(score, self.min_score, span.label_)]
+            doc.ents = self._resolve_ents(doc, [span for span, _ in kept], [score for _, score in kept])
 
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
                losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
@@ -298,6 +312,32 @@ class AIONER(TrainingRecord, TrainablePipe):
             ranked = filter_spans(spans)
         return add_where_free([] if self.overwrite_ents else list(doc.ents), ranked)
 
+    @property
+    def calibration(self) -> Calibration:
+        """Per type, the Platt map from CRF confidence to chance of being right (empty: none)."""
+        return {label: tuple(ab) for label, ab in self.cfg.get("calibration", {}).items()}
+
+    def set_calibration(self, calibration: Calibration) -> None:
+        """Store a calibration (see spacy_aioner.calibration); it is saved with the pipe and
+        applied to ``attrs["scores"]`` (the CRF's own stay in ``attrs["raw_scores"]``)."""
+        unknown = set(calibration) - set(self.scheme.entity_types)
+        if unknown:
+            raise ValueError(f"{self.name}: calibration for unknown types {sorted(unknown)}")
+        self.cfg["calibration"] = {label: [float(a), float(b)] for label, (a, b) in calibration.items()}
+
+    def threshold(self, label: str) -> float:
+        """The lowest score a mention of type `label` needs to reach ``doc.ents`` and the outputs."""
+        return min_score_of(self.min_score, label)
+
+    def _check_min_score(self, min_score):
+        values = min_score.values() if isinstance(min_score, dict) else [min_score]
+        if not all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in values):
+            raise ValueError(f"{self.name}: min_score must be a number in [0, 1] or a dict of them per type, got {min_score!r}")
+        unknown = set(min_score) - set(self.scheme.entity_types) if isinstance(min_score, dict) else set()
+        if unknown:
+            raise ValueError(f"{self.name}: min_score names unknown types {sorted(unknown)}; types: {', '.join(self.scheme.entity_types)}")
+        return dict(min_score) if isinstance(min_score, dict) else float(min_score)
+
     def _example_task(self, example: Example) -> str:
         return self._check_task(example.reference._.aioner_task or example.predicted._.aioner_task or self.encoder_task)
 
@@ -327,18 +367,6 @@ class AIONER(TrainingRecord, TrainablePipe):
                     f"[corpora.train] @readers = \"spacy-aioner.Corpus.v1\" so each document's task "
                     f"reaches the encoder input."
                 )
-
-
-def add_where_free(kept: List[Span], candidates: Iterable[Span]) -> List[Span]:
-    """`kept`, plus each candidate (in order) that overlaps nothing taken so far; by start."""
-    taken = {i for span in kept for i in range(span.start, span.end)}
-    out = list(kept)
-    for span in candidates:
-        tokens = range(span.start, span.end)
-        if not taken.intersection(tokens):
-            out.append(span)
-            taken.update(tokens)
-    return sorted(out, key=lambda span: span.start)
 
 
 def _split_at_breaks(doc: Doc, spans: List[Span]) -> List[Span]:

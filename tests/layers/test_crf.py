@@ -5,8 +5,8 @@ import numpy
 import pytest
 import torch
 
-from spacy_aioner.layers.crf import ConstrainedCRF
-from spacy_aioner.scheme import LABELS, allowed_mask, is_valid_start, is_valid_transition
+from spacy_aioner.layers.crf import ConstrainedCRF, forward_backward, viterbi
+from spacy_aioner.scheme import AIO, LABELS, is_valid_start, is_valid_transition
 
 SMALL = ["B-Gene", "I-Gene", "B-Disease", "I-Disease", "O"]
 
@@ -45,6 +45,17 @@ def crf():
     return crf
 
 
+def decode(crf, emissions, lengths, mask):
+    """Viterbi paths of padded torch inputs, as the pipe's inference runs it (numpy)."""
+    arrays = (emissions.detach().double().numpy(), lengths.numpy(), mask.numpy())
+    return [path.tolist() for path in viterbi(*arrays, *crf.constraint_arrays())]
+
+
+def marginals_of(crf, emissions, lengths, mask):
+    arrays = (emissions.detach().double().numpy(), lengths.numpy(), mask.numpy())
+    return forward_backward(*arrays, *crf.constraint_arrays())
+
+
 @pytest.mark.parametrize("masked", [False, True])
 def test_likelihood_viterbi_and_marginals_equal_brute_force(crf, masked):
     torch.manual_seed(1)
@@ -56,8 +67,8 @@ def test_likelihood_viterbi_and_marginals_equal_brute_force(crf, masked):
     tags = torch.tensor([[0, 1, 4, 0], [2, 3, 0, 0], [4, 0, 0, 0], [0, 0, 0, 0]])
     log_z = crf.log_partition(emissions, lengths, mask)
     nll = crf(emissions, tags, lengths, mask)
-    paths = crf.decode(emissions, lengths, mask)
-    marginals = crf.marginals(emissions, lengths, mask)
+    paths = decode(crf, emissions, lengths, mask)
+    marginals = marginals_of(crf, emissions, lengths, mask)
     for b in range(3):
         n = int(lengths[b])
         bz, best, marg, scores = brute_force(crf, emissions[b, :n], n, mask[b])
@@ -83,7 +94,7 @@ def test_tag_returns_each_paths_marginals_for_unpadded_arrays(crf):
 
 def test_marginals_stay_finite_under_extreme_scores(crf):
     emissions = torch.tensor([[[500.0, -500.0, 0.0, 300.0, -800.0]] * 6], dtype=torch.float64)
-    marginals = crf.marginals(emissions, torch.tensor([6]), torch.ones(1, len(SMALL), dtype=torch.bool))
+    marginals = marginals_of(crf, emissions, torch.tensor([6]), torch.ones(1, len(SMALL), dtype=torch.bool))
     assert numpy.isfinite(marginals).all()
     assert numpy.allclose(marginals.sum(axis=2), 1.0)
 
@@ -94,12 +105,12 @@ def test_constraints_are_never_violated_even_against_strong_emissions():
     emissions = torch.randn(8, 30, len(LABELS)) * 5
     emissions[:, :, LABELS.index("I-Gene")] += 20  # every token wants I-Gene
     for task in ("Gene", "Disease", "ALL"):
-        mask = torch.tensor([allowed_mask(task)] * 8)
-        for path in crf.decode(emissions, torch.full((8,), 30), mask):
+        mask = torch.tensor([AIO.allowed_mask(task)] * 8)
+        for path in decode(crf, emissions, torch.full((8,), 30), mask):
             labels = [LABELS[i] for i in path]
             assert is_valid_start(labels[0])
             assert all(is_valid_transition(a, b) for a, b in zip(labels, labels[1:]))
-            assert all(allowed_mask(task)[i] for i in path)
+            assert all(AIO.allowed_mask(task)[i] for i in path)
 
 
 def test_gradient_of_nll_reaches_emissions_and_transitions(crf):

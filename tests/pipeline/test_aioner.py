@@ -248,3 +248,27 @@ def test_one_span_per_mention_whatever_the_number_of_passes_that_found_it(traine
     annotations = [(a.locations[0].offset, a.locations[0].length, a.infons["type"])
                    for p in to_bioc_document(doc).passages for a in p.annotations]
     assert len(annotations) == len(set(annotations)) == 4
+
+
+def test_min_score_keeps_low_mentions_in_the_span_group_only(trained, tiny_bert):
+    from spacy_aioner.corpora.pubtator import format_pubtator
+
+    nlp, _ = trained
+    strict = make_nlp(tiny_bert, min_score={"Gene": 0.85, "Disease": 0.5})
+    strict.initialize()
+    strict.from_bytes(nlp.to_bytes())
+    pipe = strict.get_pipe("aioner")
+    ids = {label: i for i, label in enumerate(pipe.labels)}
+    doc = strict.make_doc("BRCA1 and insulin cause breast cancer .")
+    doc._.aioner_doc_id = "1"
+    tags = [ids[t] for t in ("B-Gene", "O", "B-Chemical", "O", "B-Disease", "I-Disease", "O")]
+    pipe.set_annotations([doc], [[("ALL", tags, [0.8, 1.0, 0.1, 1.0, 0.6, 0.7, 1.0])]])
+    group = doc.spans["aioner"]
+    assert [(s.text, round(score, 2)) for s, score in zip(group, group.attrs["scores"])] == \
+        [("BRCA1", 0.8), ("insulin", 0.1), ("breast cancer", 0.6)]  # all kept, with their scores
+    assert [e.text for e in doc.ents] == ["insulin", "breast cancer"]  # Gene under 0.85 left out
+    assert [line.split("\t")[3] for line in format_pubtator(doc).splitlines()[2:] if line] == ["insulin", "breast cancer"]
+    with pytest.raises(ValueError, match="min_score must be a number in"):
+        make_nlp(tiny_bert, min_score=1.5)
+    with pytest.raises(ValueError, match="unknown types"):
+        make_nlp(tiny_bert, min_score={"Protein": 0.5})

@@ -30,9 +30,10 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     # a stand-in test set: NCBI-disease's first document, which convert must keep out of training
     ncbi_first = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0])
     (project / "assets/test/NCBIdisease_Test.PubTator").write_text(ncbi_first[0], encoding="utf8")
+    # training is shortened the way a user would, through spaCy's own override variable
+    short = {**os.environ, "SPACY_CONFIG_OVERRIDES": "--training.max_steps 4 --training.eval_frequency 2 --corpora.dev.limit 5"}
     run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
-         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.max_steps", "4", "--vars.eval_frequency", "2",
-         "--vars.external_tokens", "300", "--vars.dev_limit", "5"], cwd=project)
+         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.external_tokens", "300"], cwd=project, env=short)
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
     # the training mix: every converted DocBin, BioRED's three times (the default biored_repeat)
@@ -56,10 +57,29 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = run([sys.executable, "-c", "import spacy; nlp = spacy.load('en_aioner_minilm'); doc = nlp('BRCA1 in breast cancer.');"
                " print(nlp.pipe_names, 'aioner' in doc.spans,"
-               " nlp.get_pipe('aioner_transformer').model.transformer.config.attention_probs_dropout_prob == 0)"],
+               " nlp.get_pipe('aioner_transformer').model.transformer.config.attention_probs_dropout_prob == 0,"
+               " nlp.get_pipe('aioner').cfg.get('calibration') is not None)"],
               cwd=tmp_path, env=env)
-    # the packaged encoder keeps the attention dropout the workflow set (attention_dropout, default 0)
-    assert "['aioner_transformer', 'aioner'] True True" in out
+    # the packaged pipeline: the abbreviation step, the config's attention dropout (0), a calibration
+    assert "['aioner_transformer', 'aioner', 'abbreviation_detector', 'aioner_abbreviations'] True True True" in out
+    abbreviations = json.loads((project / "metrics/abbreviations.json").read_text())
+    assert set(abbreviations) == {"with", "without", "delta_f"}
+    calibration = json.loads((project / "metrics/calibration.json").read_text())
+    assert 0.0 <= calibration["ece_after_out_of_fold"] <= 1.0 and calibration["mentions"] > 0
+    assert (project / "metrics/reliability.png").exists() and (project / "metrics/precision_recall.png").exists()
+    assert_training_log_plots_and_run_is_recorded(project)
+
+
+def assert_training_log_plots_and_run_is_recorded(project):
+    """The train step keeps its log; plot_curves reads its evaluation rows, record adds the run."""
+    out = run([sys.executable, "scripts/plot_curves.py", "all=training/all/train.log", "--png", "docs/curve.png",
+               "--csv", "docs/curve.csv"], cwd=project)
+    assert "all" in out and (project / "docs/curve.png").stat().st_size > 1000
+    rows = (project / "docs/curve.csv").read_text().splitlines()
+    assert rows[0] == "run,step,dev_f1" and [r.split(",")[1] for r in rows[1:]] == ["2", "4"]
+    run([sys.executable, "-m", "spacy", "project", "run", "record", "."], cwd=project)
+    recorded = (project / "docs/results/runs.csv").read_text().splitlines()
+    assert len(recorded) == 2 and recorded[1].startswith("all,aioner_minilm.cfg,0,4,0.0002,0.0,BioRED 400 x3 + 9")
 
 
 def assert_significance_of_a_pipeline_against_itself_is_nil(project):

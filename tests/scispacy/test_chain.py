@@ -10,7 +10,7 @@ import spacy
 from spacy_aioner.corpora.docs import build_docs
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator, write_pubtator
-from spacy_aioner.linking import add_offline_linker, build_linker_kb
+from spacy_aioner.scispacy import add_offline_linker, build_linker_kb
 from spacy_aioner.tokenizer import make_biomedical_tokenizer
 from tests.conftest import corpus_file
 from tests.pipeline.conftest import make_nlp, train

@@ -9,7 +9,7 @@ from pathlib import Path
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_aioner.significance import data_md5
+from scripts.bootstrap import data_md5
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,7 @@
 from spacy.tokens import DocBin
 from spacy.training import Corpus
 
-from spacy_aioner.training import create_task_corpus
+from spacy_aioner.training_corpus import create_task_corpus
 
 
 def test_reader_carries_each_documents_task_to_the_predicted_doc(nlp, tmp_path):

@@ -1,8 +1,6 @@
 import pytest
 
-from spacy_aioner.scheme import (
-    LABELS, MARKERS, TASKS, Scheme, allowed_labels, is_valid_transition, spans_to_tags, tags_to_spans,
-)
+from spacy_aioner.scheme import AIO, LABELS, MARKERS, TASKS, Scheme, is_valid_transition, tags_to_spans
 from spacy_aioner.tokenizer import blank_biomedical
 from spacy.tokens import Span
 
@@ -16,12 +14,12 @@ def test_inventory_matches_the_reference_vocab():
 
 
 def test_allowed_labels_per_task():
-    assert allowed_labels("Disease") == ("B-Disease", "I-Disease", "O-Disease")
-    all_labels = allowed_labels("ALL")
+    assert AIO.allowed_labels("Disease") == ("B-Disease", "I-Disease", "O-Disease")
+    all_labels = AIO.allowed_labels("ALL")
     assert "O" in all_labels and not any(label.startswith("O-") for label in all_labels)
     assert len(all_labels) == 13
     with pytest.raises(ValueError, match="Unknown AIONER task 'Protein'"):
-        allowed_labels("Protein")
+        AIO.allowed_labels("Protein")
 
 
 def test_scheme_of_new_types_from_a_label_vocab():
@@ -59,14 +57,14 @@ def test_biomedical_tokenizer_puts_mention_boundaries_between_tokens(text, menti
 def test_tags_round_trip(nlp):
     doc = nlp("growth hormone deficiency in mice treated with aspirin")
     spans = [Span(doc, 0, 3, "Disease"), Span(doc, 4, 5, "Species"), Span(doc, 7, 8, "Chemical")]
-    tags = spans_to_tags(doc, spans, "ALL")
+    tags = AIO.spans_to_tags(doc, spans, "ALL")
     assert tags == ["B-Disease", "I-Disease", "I-Disease", "O", "B-Species", "O", "O", "B-Chemical"]
     assert [(s.start, s.end, s.label_) for s in tags_to_spans(doc, tags)] == [
         (0, 3, "Disease"), (4, 5, "Species"), (7, 8, "Chemical")]
     # a single-type task sees only its own type; the rest is outside for that task
-    assert spans_to_tags(doc, spans, "Species") == ["O-Species"] * 4 + ["B-Species"] + ["O-Species"] * 3
+    assert AIO.spans_to_tags(doc, spans, "Species") == ["O-Species"] * 4 + ["B-Species"] + ["O-Species"] * 3
     with pytest.raises(ValueError, match="Overlapping"):
-        spans_to_tags(doc, spans + [Span(doc, 0, 2, "Disease")], "ALL")
+        AIO.spans_to_tags(doc, spans + [Span(doc, 0, 2, "Disease")], "ALL")
 
 
 def test_orphan_inside_tag_starts_a_mention(nlp):

@@ -7,14 +7,14 @@ short forms of another type are relabelled. If the long form was missed but the 
 was tagged, the long form is added with the short form's type. ``doc.ents`` is then
 resolved again (longest first), keeping entities of other pipes.
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import filter_spans, registry
 
+from ..ents import above_threshold, add_where_free
 from ..extensions import SPANS_KEY
-from .aioner import add_where_free
 
 
 @Language.factory(
@@ -28,6 +28,33 @@ def make_abbreviation_consistency(nlp: Language, name: str, spans_key: str, add_
     import scispacy.abbreviation  # noqa: F401  (registers abbreviation_detector and its extensions)
 
     return AbbreviationConsistency(name, spans_key=spans_key, add_long_forms=add_long_forms)
+
+
+@registry.callbacks("spacy-aioner.scispacy_pipes.v1")
+def create_scispacy_import() -> Callable:
+    """``[nlp.before_creation]`` callback: imports scispaCy's pipes (it registers them on import
+    only), so a saved pipeline with ``abbreviation_detector`` loads in a new process."""
+
+    def register(lang_cls):
+        import scispacy.abbreviation  # noqa: F401
+
+        return lang_cls
+
+    return register
+
+
+def add_abbreviation_step(nlp: Language) -> Language:
+    """Append ``abbreviation_detector`` and ``aioner_abbreviations`` to a trained pipeline and
+    record in its config how to load them again; returns `nlp`."""
+    import scispacy.abbreviation  # noqa: F401
+
+    if "aioner_abbreviations" in nlp.pipe_names:
+        return nlp
+    if nlp.config["nlp"].get("before_creation") is None:  # a linker's registration imports scispaCy too
+        nlp.config["nlp"]["before_creation"] = {"@callbacks": "spacy-aioner.scispacy_pipes.v1"}
+    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("aioner_abbreviations")
+    return nlp
 
 
 class AbbreviationConsistency:
@@ -77,9 +104,11 @@ class AbbreviationConsistency:
             for key, values in attrs.items():
                 if isinstance(values, list) and len(values) == len(group):
                     values = values + [None] * (len(spans) - len(values))
-                    doc.spans[self.spans_key].attrs[key] = [values[k] for k in order]
+                    values = [values[k] for k in order]
+                doc.spans[self.spans_key].attrs[key] = values
             doc.spans[self.spans_key].attrs["scores"] = [scores[k] for k in order]
-            doc.ents = _merge_ents(doc, [spans[k] for k in order], group)
+            min_score = attrs.get("min_score")
+            doc.ents = _merge_ents(doc, [spans[k] for k in order if above_threshold(scores[k], min_score, spans[k].label_)], group)
         return doc
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
 import numpy
+import torch
 from spacy.tokens import Doc, Span
 from spacy.util import registry
 from spacy_transformers.align import get_alignment_via_offset_mapping
@@ -23,9 +24,10 @@ from spacy_transformers.layers.transformer_model import (
 from transformers.tokenization_utils_fast import PreTrainedTokenizerFast
 
 from ..extensions import install_extensions
-from ..scheme import ALL, MARKERS, check_task, close_marker, open_marker
+from ..scheme import AIO, ALL, MARKERS, close_marker, open_marker
 
 CONTEXT_ATTR = "aioner_task_context"
+QUANTIZE_MODES = ("int8",)
 
 
 @dataclass
@@ -39,7 +41,7 @@ class TaskContext:
     forced: Optional[str] = None
 
     def task_of(self, doc: Doc) -> str:
-        return check_task(self.forced or doc._.aioner_task or self.default)
+        return AIO.check_task(self.forced or doc._.aioner_task or self.default)
 
 
 class TaskTransformerModel(TransformerModel):
@@ -47,12 +49,14 @@ class TaskTransformerModel(TransformerModel):
 
     def __init__(self, name: str, get_spans: Callable, tokenizer_config: dict = {},
                  transformer_config: dict = {}, mixed_precision: bool = False,
-                 grad_scaler_config: dict = {}):
+                 grad_scaler_config: dict = {}, sorted_batch: int = 0):
         super().__init__(name, get_spans, tokenizer_config, transformer_config,
                          mixed_precision, grad_scaler_config)
         self._func = forward
         self.init = init
         self.attrs[CONTEXT_ATTR] = TaskContext()
+        self.attrs["sorted_batch"] = sorted_batch
+        self.quantized: Optional[str] = None
         self.attrs["replace_listener_cfg"] = _refuse_replace_listeners
         install_extensions()
 
@@ -84,10 +88,27 @@ def build_task_transformer_model(
     transformer_config: dict = {},
     mixed_precision: bool = False,
     grad_scaler_config: dict = {},
+    sorted_batch: int = 0,
 ) -> TaskTransformerModel:
-    """A transformer (as spacy-transformers.TransformerModel.v3) conditioned on the AIO task."""
+    """A transformer (as spacy-transformers.TransformerModel.v3) conditioned on the AIO task.
+
+    sorted_batch (int): at inference, encode the batch's spans sorted by length in groups of
+        this many, each padded only to its own longest span (0: one padded batch).
+    """
     return TaskTransformerModel(name, get_spans, tokenizer_config, transformer_config,
-                                mixed_precision, grad_scaler_config)
+                                mixed_precision, grad_scaler_config, sorted_batch)
+
+
+def quantize_encoder(model: TaskTransformerModel, mode: str) -> None:
+    """Replace the encoder's ``nn.Linear`` layers by dynamically quantized ones (int8 weights,
+    activations quantized on the fly) for CPU inference. The model cannot train or be saved
+    afterwards (the component refuses both)."""
+    if mode not in QUANTIZE_MODES:
+        raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)} or null, got {mode!r}")
+    if model.quantized:
+        return
+    torch.ao.quantization.quantize_dynamic(model.transformer, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    model.quantized = mode
 
 
 def init(model: TaskTransformerModel, X=None, Y=None) -> None:
@@ -172,6 +193,10 @@ def forward(model: TaskTransformerModel, docs: List[Doc], is_train: bool):
         nested_spans = split_long_spans(nested_spans, lengths, limit)
     wordpieces = WordpieceBatch.from_batch_encoding(encoding)
     align = get_alignment_via_offset_mapping(flat_spans, encoding["offset_mapping"])
+    group = model.attrs.get("sorted_batch", 0)
+    if not is_train and group and len(flat_spans) > group:
+        return FullTransformerBatch(spans=nested_spans, wordpieces=wordpieces, align=align,
+                                    model_output=_encode_sorted(model, encoding, group)), lambda d: docs
     model_output, bp_tensors = model.layers[0](wordpieces, is_train)
     output = FullTransformerBatch(spans=nested_spans, wordpieces=wordpieces, model_output=model_output, align=align)
 
@@ -180,3 +205,38 @@ def forward(model: TaskTransformerModel, docs: List[Doc], is_train: bool):
         return docs
 
     return output, backprop
+
+
+def _encode_sorted(model: TaskTransformerModel, encoding: dict, group: int):
+    """The transformer's output for `encoding`, computed on groups of `group` rows of similar
+    length (each padded to its own longest row) and put back in the original row order and width."""
+    lengths = encoding["attention_mask"].sum(axis=1)
+    order = numpy.argsort(-lengths, kind="stable")
+    width = encoding["input_ids"].shape[1]
+    parts = []
+    for start in range(0, len(order), group):
+        rows = order[start : start + group]
+        cut = int(lengths[rows].max())
+        sub = {"input_ids": encoding["input_ids"][rows, :cut], "attention_mask": encoding["attention_mask"][rows, :cut],
+               "input_texts": [encoding["input_texts"][i][:cut] for i in rows]}
+        if encoding.get("token_type_ids") is not None:
+            sub["token_type_ids"] = encoding["token_type_ids"][rows, :cut]
+        output, _ = model.layers[0](WordpieceBatch.from_batch_encoding(sub), False)
+        parts.append((rows, output))
+    template = parts[0][1]
+    merged = {}
+    for key in template.keys():
+        if not isinstance(template[key], torch.Tensor):
+            continue
+        first = template[key]
+        shape = (len(order), width, *first.shape[2:]) if first.dim() >= 2 and key == "last_hidden_state" else (len(order), *first.shape[1:])
+        full = first.new_zeros(shape)
+        for rows, output in parts:
+            value = output[key]
+            index = torch.as_tensor(rows, dtype=torch.long)
+            if key == "last_hidden_state":
+                full[index, : value.shape[1]] = value
+            else:
+                full[index] = value
+        merged[key] = full
+    return type(template)(**merged)

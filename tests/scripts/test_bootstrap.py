@@ -5,7 +5,7 @@ from spacy.scorer import get_ner_prf
 from spacy.tokens import Span
 from spacy.training import Example
 
-from spacy_aioner.significance import counts_per_document, entity_counts, paired_bootstrap
+from scripts.bootstrap import counts_per_document, entity_counts, paired_bootstrap
 
 
 def example(nlp, text, gold, predicted):
