@@ -2,7 +2,7 @@
 and 100 % of one PubTator file of many documents (the corpora's abstracts repeated under new
 ids). Bounded memory means the 100 % figure stays within 10 % of the 10 % one.
 
-  python bench/annotate_memory.py --docs 20000 --n-process 1 --n-process 2
+  python bench/annotate_memory.py --docs 20000 --n-process 1 --n-process 2 [--quantize int8]
 
 Without --model it uses an untrained pipeline on the offline MiniLM (weights do not change the
 memory a run needs); the results go to bench/results/annotate_memory.json.
@@ -92,10 +92,11 @@ def main(
     docs: int = typer.Option(20000, help="Documents in the input file"),
     n_process: List[int] = typer.Option([1, 2], help="Worker processes; repeatable"),
     batch_size: int = 32,
+    quantize: Optional[str] = typer.Option(None, help="int8: the encoder as `annotate --quantize int8` loads it"),
     corpus: Path = CORPUS,
     output: Path = ROOT / "bench" / "results" / "annotate_memory.json",
 ):
-    results = {"docs": docs, "batch_size": batch_size, "corpus": corpus.name, "machine": platform.platform(),
+    results = {"docs": docs, "batch_size": batch_size, "quantize": quantize, "corpus": corpus.name, "machine": platform.platform(),
                "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -107,7 +108,7 @@ def main(
             sampler = Sampler(docs)
             sampler.start()
             started = time.perf_counter()
-            engine = LocalEngine(model, None, n_process=n)
+            engine = LocalEngine(model, None, n_process=n, quantize=quantize)
             summary = annotate_files([tmp / "in"], tmp / f"out{n}", engine, batch_size=batch_size,
                                      progress=sampler.progress)
             engine.close()

@@ -7,15 +7,25 @@ offline MiniLM encoder, same windows:
   (c) aioner_transformer + aioner, softmax decoder
   (d) transformer + spaCy's stock `ner`
 
-Training words/s for (b) and (d). The pipelines take turns for `rounds` rounds and the
-median of each is reported (every sample is kept in the JSON). Writes JSON (default bench/results/speed.json) and prints
-a table. Run it on an otherwise idle machine: python bench/speed.py
+and the inference options of (b), loaded from one saved pipeline so that only the option differs:
+  int8      [components.aioner_transformer] quantize = "int8"
+  passages  spacy-aioner.passage_spans.v1 windows (128 tokens, cut at passage/line/sentence ends)
+  sorted    model.sorted_batch = 16 (windows encoded in length-sorted groups)
+  fast      all three
+
+on the dev abstracts and on long documents (the longest full texts of a corpus). Training
+words/s for (b) and (d). The pipelines take turns for `rounds` rounds and the median of each
+is reported (every sample is kept in the JSON), with the resident memory each pipeline added when
+it was built. Writes JSON (default bench/results/speed.json) and prints a table. Run it on an
+otherwise idle machine: python bench/speed.py
 """
 import functools
 import itertools
 import json
 import platform
+import resource
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +42,14 @@ from spacy_aioner.tokenizer import make_biomedical_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "BioRED_TrainDev.PubTator"
+LONG_CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "Linnaeus_Train.PubTator"
+PASSAGES = {"@span_getters": "spacy-aioner.passage_spans.v1", "window": 128, "stride": 96}
+OPTIONS = {
+    "int8": {"components": {"aioner_transformer": {"quantize": "int8"}}},
+    "passages": {"components": {"aioner_transformer": {"model": {"get_spans": PASSAGES}}}},
+    "sorted": {"components": {"aioner_transformer": {"model": {"sorted_batch": 16}}}},
+    "fast": {"components": {"aioner_transformer": {"quantize": "int8", "model": {"get_spans": PASSAGES, "sorted_batch": 16}}}},
+}
 SPANS = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
 ENCODER = {"@misc": "spacy-aioner.offline_minilm.v1"}
 
@@ -67,6 +85,17 @@ def inference(nlp, texts, batch_size):
     return words / (time.perf_counter() - started)
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def long_texts(corpus: Path, n: int):
+    """The `n` longest documents of `corpus`, passages joined by newlines."""
+    texts = ["\n".join(p.text for p in s.passages) for s in read_pubtator(corpus)]
+    return sorted(texts, key=len, reverse=True)[:n]
+
+
 def trainer(nlp, examples, batch_docs):
     """A function that runs `steps` updates and returns the words/s they took."""
     optimizer = nlp.initialize(lambda: examples)
@@ -95,21 +124,42 @@ def interleaved(runners, rounds):
 
 
 def main(docs: int = 100, batch_size: int = 16, train_steps: int = 20, threads: int = 2, rounds: int = 3,
-         output: Path = ROOT / "bench" / "results" / "speed.json", corpus: Path = CORPUS):
+         long_docs: int = 20, output: Path = ROOT / "bench" / "results" / "speed.json", corpus: Path = CORPUS,
+         long_corpus: Path = LONG_CORPUS):
     torch.set_num_threads(threads)
     sources = list(read_pubtator(corpus))
     infer_sources, train_sources = sources[-docs:], sources[: max(8 * 8, docs)]
     texts = ["\n".join(p.text for p in s.passages) for s in infer_sources]
+    long = long_texts(long_corpus, long_docs)
     results = {"machine": platform.processor() or platform.machine(), "threads": threads, "docs": docs,
-               "batch_size": batch_size, "rounds": rounds, "corpus": corpus.name}
-    runners = {}
+               "batch_size": batch_size, "rounds": rounds, "corpus": corpus.name, "long_corpus": long_corpus.name,
+               "long_docs": long_docs, "rss_added_mb": {}}
+    pipelines = {}
     for kind in ("bare", "aioner_transformer", "crf", "softmax", "ner"):
+        before = rss_mb()
         nlp = build(kind)
         nlp.initialize(lambda: examples_for(nlp, train_sources[:20]))
         list(nlp.pipe(texts[:4], batch_size=batch_size))  # warm-up
-        runners[kind] = functools.partial(inference, nlp, texts, batch_size)
-    typer.echo("inference")
+        pipelines[kind] = nlp
+        results["rss_added_mb"][kind] = round(rss_mb() - before, 1)
+    with tempfile.TemporaryDirectory() as saved:
+        pipelines["crf"].to_disk(saved)
+        for option, overrides in OPTIONS.items():
+            before = rss_mb()
+            nlp = spacy.load(saved, config=overrides)
+            list(nlp.pipe(texts[:4], batch_size=batch_size))
+            pipelines[f"crf_{option}"] = nlp
+            results["rss_added_mb"][f"crf_{option}"] = round(rss_mb() - before, 1)
+    typer.echo("inference, abstracts")
+    runners = {kind: functools.partial(inference, nlp, texts, batch_size) for kind, nlp in pipelines.items()}
     results["inference_words_per_s"], results["inference_samples"] = interleaved(runners, rounds)
+    results["abstract_words"] = sum(len(doc) for doc in pipelines["bare"].pipe(texts))
+    typer.echo("inference, long documents")
+    runners = {kind: functools.partial(inference, pipelines[kind], long, 4)
+               for kind in ("crf", "crf_int8", "crf_passages", "crf_sorted", "crf_fast", "ner")}
+    results["long_words_per_s"], results["long_samples"] = interleaved(runners, rounds)
+    results["long_words"] = sum(len(doc) for doc in pipelines["bare"].pipe(long))
+    del pipelines
     runners = {}
     for kind in ("crf", "ner"):
         nlp = build(kind)
@@ -118,21 +168,30 @@ def main(docs: int = 100, batch_size: int = 16, train_steps: int = 20, threads: 
     results["training_words_per_s"], results["training_samples"] = interleaved(runners, rounds)
     bare = results["inference_words_per_s"]["bare"]
     results["crf_inference_overhead_vs_bare"] = bare / results["inference_words_per_s"]["crf"] - 1
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2))
     typer.echo(table(results))
 
 
 def table(results) -> str:
-    bare = results["inference_words_per_s"]["bare"]
+    crf = results["inference_words_per_s"]["crf"]
     names = {"bare": "(a) bare transformer", "aioner_transformer": "(a') task transformer (markers)",
-             "crf": "(b) aioner CRF", "softmax": "(c) aioner softmax", "ner": "(d) stock ner"}
+             "crf": "(b) aioner CRF", "softmax": "(c) aioner softmax", "ner": "(d) stock ner",
+             "crf_int8": "(b) int8", "crf_passages": "(b) passage windows", "crf_sorted": "(b) length-sorted",
+             "crf_fast": "(b) int8 + passages + sorted"}
+    per_doc = results["abstract_words"] / results["docs"]
     rows = []
     for kind, name in names.items():
         wps = results["inference_words_per_s"][kind]
+        long = results["long_words_per_s"].get(kind)
         train = results["training_words_per_s"].get(kind)
-        rows.append([name, f"{wps:.0f}", f"{100 * (bare / wps - 1):+.1f}%", f"{train:.0f}" if train else "-"])
-    return MarkdownRenderer().table(rows, ["pipeline", "inference words/s", "time vs (a)", "training words/s"])
+        rows.append([name, f"{wps:.0f}", f"{1000 * per_doc / wps:.0f}", f"{wps / crf:.2f}x",
+                     f"{long:.0f}" if long else "-", f"{train:.0f}" if train else "-",
+                     f"{results['rss_added_mb'][kind]:.0f}"])
+    header = ["pipeline", "abstracts words/s", "ms/abstract", "vs (b)", "long docs words/s", "training words/s",
+              "RSS added MB"]
+    return MarkdownRenderer().table(rows, header)
 
 
 if __name__ == "__main__":
