@@ -23,5 +23,10 @@ def build_tiny_bert(path: Path, max_positions: int = 64) -> Path:
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=max_positions,
     )
-    BertModel(config).save_pretrained(str(path))
+    import torch
+
+    with torch.random.fork_rng():  # the same weights whatever ran before: tests do not depend on their order
+        torch.manual_seed(0)
+        model = BertModel(config)
+    model.save_pretrained(str(path))
     return path

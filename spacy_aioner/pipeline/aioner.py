@@ -3,8 +3,8 @@
 It tags every token with one of the 19 AIO labels, restricted to the labels of the
 document's task (``doc._.aioner_task``, else the pipe's task), decodes with a constrained
 CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores in
-``.attrs["scores"]``, the tasks that found each in ``.attrs["tasks"]``) and a non-overlapping subset to
-``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
+``.attrs["scores"]``, the tasks that found each in ``.attrs["tasks"]``) and a non-overlapping
+subset, scored at least ``min_score``, to ``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
 keeps the mentions of all of them, nested ones included.
 """
 from itertools import islice
@@ -21,7 +21,7 @@ from spacy.util import filter_spans, registry
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..calibration import Calibration, calibrate
-from ..ents import above_threshold, add_where_free, min_score_of
+from ..ents import above_threshold, add_where_free
 from ..extensions import SPANS_KEY, install_extensions
 from ..layers.tagger import crf_module
 from ..layers.task_encoder import TaskTransformerModel
@@ -324,10 +324,6 @@ class AIONER(TrainingRecord, TrainablePipe):
         if unknown:
             raise ValueError(f"{self.name}: calibration for unknown types {sorted(unknown)}")
         self.cfg["calibration"] = {label: [float(a), float(b)] for label, (a, b) in calibration.items()}
-
-    def threshold(self, label: str) -> float:
-        """The lowest score a mention of type `label` needs to reach ``doc.ents`` and the outputs."""
-        return min_score_of(self.min_score, label)
 
     def _check_min_score(self, min_score):
         values = min_score.values() if isinstance(min_score, dict) else [min_score]

@@ -116,3 +116,15 @@ def test_ray_engine_gives_the_same_output_as_local(model, inputs, tmp_path):
     for name in ("ex1.PubTator", "ex2.BioC.xml"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes()
     assert json.loads(local.stdout)["documents"] == json.loads(ray.stdout)["documents"] > 0
+
+
+def test_quantize_and_min_score_reach_the_loaded_pipeline(model, inputs, tmp_path):
+    engine = LocalEngine(model, None, quantize="int8", min_score=0.5)
+    nlp = engine.annotator.nlp
+    assert nlp.get_pipe("aioner_transformer").model.quantized == "int8"
+    assert nlp.get_pipe("aioner").min_score == 0.5
+    summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=4)
+    engine.close()
+    assert summary.files_done == 2 and not summary.files_failed
+    for doc in read_pubtator(tmp_path / "out" / "ex1.PubTator"):
+        assert all(m.type for m in doc.mentions)
