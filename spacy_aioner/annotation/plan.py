@@ -79,7 +79,7 @@ def plan_run(
                 raise AnnotateError(f"--output {output_dir} is the input folder {given} or inside it: "
                                     "choose an output folder outside the inputs")
             for path in _walk(given):
-                if is_run_file(path.relative_to(given)) or _hidden(path.relative_to(given)):
+                if is_run_file(path):  # hidden folders are not walked
                     plan.ignored.append(str(path))
                     continue
                 plan.jobs.append(_job(path, path.relative_to(given), output_dir, input_format, output_format))
@@ -105,10 +105,6 @@ def _walk(folder: Path) -> List[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(root) / name for name in sorted(files))
     return found
-
-
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
 
 
 def _job(path: Path, relative: Path, output_dir: Path, input_format, output_format) -> FileJob:

@@ -180,6 +180,7 @@ class AIONER(TrainingRecord, TrainablePipe):
         ``attrs["tasks"]`` lists them all in pass order and ``attrs["scores"]`` keeps the highest
         of their confidences. The same extent with different labels gives one span per label.
         """
+        calibration = self.calibration  # read from cfg once per batch, not per span
         for doc, doc_predictions in zip(docs, predictions):
             found: Dict[Tuple[int, int, str], Tuple[Span, float, List[str]]] = {}
             for task, label_ids, confidence in doc_predictions:
@@ -192,13 +193,13 @@ class AIONER(TrainingRecord, TrainablePipe):
                     else:
                         found[key] = (span, score, [task])
             merged = [found[key] for key in sorted(found)]
-            if self.calibration:
+            if calibration:
                 raw = [score for _, score, _ in merged]
-                merged = [(span, calibrate(score, span.label_, self.calibration), tasks) for span, score, tasks in merged]
+                merged = [(span, calibrate(score, span.label_, calibration), tasks) for span, score, tasks in merged]
             doc.spans[self.spans_key] = [span for span, _, _ in merged]
             group = doc.spans[self.spans_key]
             group.attrs["scores"] = [score for _, score, _ in merged]
-            if self.calibration:
+            if calibration:
                 group.attrs["raw_scores"] = raw
             group.attrs["tasks"] = [tasks for _, _, tasks in merged]
             group.attrs["min_score"] = self.min_score
