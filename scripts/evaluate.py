@@ -1,13 +1,14 @@
 """Evaluate a pipeline on DocBins (each document under its own task): overall and per-type
 entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second. A folder
-stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes).
+stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes
+to dev/), and gets the mean F1 of its DocBins: the per-corpus table of `evaluate-corpora`.
 Words per second time the pipeline alone (``nlp.pipe``), not reading or scoring. With --counts
 (one DocBin only), the same predictions' per-document counts are written for
 scripts/significance.py."""
 import json
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import spacy
 import typer
@@ -27,7 +28,8 @@ def main(
     name: str = "",
     counts: Optional[Path] = typer.Option(None, help="Also write the per-document counts here (one DocBin only)"),
 ):
-    paths = docbin_paths(data)
+    groups = docbin_paths(data)
+    paths = [path for group in groups.values() for path in group]
     if counts and len(paths) != 1:
         raise typer.BadParameter(f"--counts takes one DocBin; {', '.join(map(str, data))} give {len(paths)}")
     nlp = spacy.load(model)
@@ -43,11 +45,15 @@ def main(
         words = sum(len(eg.reference) for eg in examples)
         results[path.name] = {
             "docs": len(examples),
+            "task": "/".join(sorted({str(eg.reference._.aioner_task) for eg in examples})),
+            "mentions": sum(len(eg.reference.ents) for eg in examples),
             "ents_p": scores["ents_p"], "ents_r": scores["ents_r"], "ents_f": scores["ents_f"],
             "ents_per_type": scores["ents_per_type"],
             "words_per_second": words / seconds,
         }
-    report = {"model": str(model), "name": name or model.parent.name, "results": results}
+    means = {str(folder): {"docbins": len(group), "ents_f": sum(results[path.name]["ents_f"] for path in group) / len(group)}
+             for folder, group in groups.items() if folder.is_dir()}
+    report = {"model": str(model), "name": name or model.parent.name, "results": results, "mean_f": means}
     write_json(output_json, report, indent=2)
     output_md.write_text(to_markdown(report))
     typer.echo(to_markdown(report))
@@ -58,24 +64,30 @@ def write_json(path: Path, content, indent: Optional[int] = None):
     path.write_text(json.dumps(content, indent=indent))
 
 
-def docbin_paths(data: List[Path]) -> List[Path]:
-    """The DocBins to score: each file given, and the ``*.spacy`` files of each folder given."""
-    paths = []
+def docbin_paths(data: List[Path]) -> Dict[Path, List[Path]]:
+    """The DocBins to score, by argument: each file given, and the ``*.spacy`` files of each folder."""
+    groups = {}
     for path in data:
-        found = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
-        if not found:
+        groups[path] = sorted(path.glob("*.spacy")) if path.is_dir() else [path]
+        if not groups[path]:
             raise typer.BadParameter(f"{path}: a folder with no .spacy file")
-        paths.extend(found)
-    return paths
+    return groups
 
 
 def to_markdown(report) -> str:
+    """One row per DocBin (task, P/R/F, gold mentions), each folder's mean F1, then per type."""
+    results = report["results"]
+    summary = [[data, r.get("task", ""), *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f")),
+                str(r.get("mentions", ""))] for data, r in results.items()]
+    means = "".join(f"\nMean F1 of the {m['docbins']} DocBins of {folder}: {100 * m['ents_f']:.2f}\n"
+                    for folder, m in report.get("mean_f", {}).items())
     rows = []
-    for data, r in report["results"].items():
-        rows.append([data, "**all**", *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f"))])
+    for data, r in results.items():
         for etype, s in sorted((r["ents_per_type"] or {}).items()):
             rows.append([data, etype, *(f"{100 * s[key]:.2f}" for key in ("p", "r", "f"))])
-    return f"### {report['name']}\n\n" + MarkdownRenderer().table(rows, ["data", "type", "P", "R", "F"]) + "\n"
+    md = MarkdownRenderer()
+    return (f"### {report['name']}\n\n" + md.table(summary, ["data", "task", "P", "R", "F", "mentions"]) + "\n"
+            + means + "\n" + md.table(rows, ["data", "type", "P", "R", "F"]) + "\n")
 
 
 if __name__ == "__main__":

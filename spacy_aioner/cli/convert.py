@@ -16,10 +16,13 @@ from . import app
 @app.command("convert")
 def convert_cli(
     corpus_dir: Path = typer.Argument(..., help="Folder holding the manifest's corpus files", exists=True),
-    output_dir: Path = typer.Argument(..., help="Where train/*.spacy, dev.spacy and report.json go"),
+    output_dir: Path = typer.Argument(..., help="Where train/*.spacy, dev.spacy, dev/*.spacy and report.json go"),
     manifest: Path = typer.Option(DEFAULT_MANIFEST, help="Manifest (list_train.txt format)", exists=True),
     dev_file: str = typer.Option("BioRED_TrainDev.PubTator", help="File whose last documents form the dev set"),
     dev_docs: int = typer.Option(100, help="How many of its last documents go to dev.spacy"),
+    external_dev: float = typer.Option(
+        0.0, help="Fraction of every other file's last documents held out as its own dev split, dev/<file>.<task>.spacy"
+    ),
     max_docs: Optional[int] = typer.Option(None, help="Cap on training documents per manifest line, except the dev file's training part"),
     max_tokens: Optional[int] = typer.Option(None, help="Cap on training tokens per manifest line, likewise"),
     lenient: bool = typer.Option(False, help="Skip and count bad mentions instead of stopping"),
@@ -46,7 +49,7 @@ def convert_cli(
         with staged_output(output_dir) as stage:  # nothing lands in output_dir unless every file converted
             reports = convert_manifest(
                 blank_biomedical(), entries, corpus_dir, stage,
-                dev_file=dev_file, dev_docs=dev_docs, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
+                dev_file=dev_file, dev_docs=dev_docs, external_dev=external_dev, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
                 exclude_ids=excluded.ids, skip_missing=skip_missing, previous_dir=output_dir,
             )
             write_reports(reports, stage / "report.json")

@@ -1,11 +1,12 @@
 """Convert the manifest's corpus files into ``.spacy`` DocBins (user data kept, so the
 task survives), with a fixed dev split and a per-file report."""
 import json
+import math
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Set, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
@@ -16,7 +17,7 @@ from .formats import read_corpus
 from .manifest import ManifestEntry
 from .records import ConversionReport, CorpusFormatError
 
-PRODUCTS = ("train", "dev.spacy", "report.json")  # what a conversion puts in its output folder
+PRODUCTS = ("train", "dev.spacy", "dev", "report.json")  # what a conversion puts in its output folder
 
 
 def save_docs(docs: Iterable[Doc], path: Union[str, Path]) -> int:
@@ -38,6 +39,7 @@ def convert_manifest(
     *,
     dev_file: Optional[str] = None,
     dev_docs: int = 0,
+    external_dev: float = 0.0,
     max_docs: Optional[int] = None,
     max_tokens: Optional[int] = None,
     lenient: bool = False,
@@ -49,7 +51,11 @@ def convert_manifest(
 
     The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead, and no
     training file keeps a dev document: one with a dev document's id (the same PubMed abstract
-    in another corpus) is left out and counted as ``dev_overlap``. Training documents whose
+    in another corpus) is left out and counted as ``dev_overlap``. With `external_dev` (a
+    fraction), the last ``ceil(external_dev * n)`` of the n documents of every other file go to
+    ``output_dir/dev/<file>.<task>.spacy``, a dev split per corpus and task, under the same
+    rule: no training file keeps any dev document. Documents that `dev_file` also annotates
+    are not taken into those splits, so the dev file's training part stays whole. Training documents whose
     id is in `exclude_ids` (an official test set's, say) are left out too, counted as
     ``excluded``; dev documents are kept, so the dev split stays fixed, and counted as
     ``excluded_kept_in_dev``.
@@ -65,22 +71,28 @@ def convert_manifest(
     still stops the conversion). Returns one report per entry.
     """
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
+    if not 0.0 <= external_dev < 1.0:
+        raise ValueError(f"external_dev is a fraction of each file's documents in [0, 1), not {external_dev}")
     missing = check_files(entries, corpus_dir, skip_missing=skip_missing, dev_file=dev_file if dev_docs > 0 else None)
     reports: List[Optional[ConversionReport]] = [None] * len(entries)
+    training: Dict[int, Tuple[List[Doc], bool]] = {}  # entry -> (training documents, is the dev file)
     dev_ids: Set[str] = set()
     exclude_ids = exclude_ids or set()
-    # the dev file first, so every other file can be checked against its dev documents
+    target_ids: Set[str] = set()  # the dev file's documents, which no external dev split takes
+    # first every dev split (the dev file's first), so that each training file can then be
+    # checked against all of them
     for index in sorted(range(len(entries)), key=lambda i: entries[i].file != dev_file):
         entry = entries[index]
-        path, output = corpus_dir / entry.file, train_path(output_dir, entry)
+        path = corpus_dir / entry.file
         report = reports[index] = ConversionReport(str(path), entry.task)
         if entry.file in missing:
             report.missing = True
-            old = train_path(Path(previous_dir or output_dir), entry)
-            if old.exists():  # a staged conversion replaces the old train/ as a whole
-                report.removed_output = str(old)
-                if previous_dir is None:
-                    old.unlink()
+            earlier = Path(previous_dir or output_dir)
+            for old in (train_path(earlier, entry), dev_path(earlier, entry)):
+                if old.exists():  # a staged conversion replaces the old train/ and dev/ as a whole
+                    report.removed_output = ", ".join(filter(None, [report.removed_output, str(old)]))
+                    if previous_dir is None:
+                        old.unlink()
             continue
         is_dev_file = entry.file == dev_file and dev_docs > 0
         try:
@@ -96,22 +108,30 @@ def convert_manifest(
         if report.documents == 0:
             report.warnings.append(f"{path}: no documents in this file")
         if is_dev_file:
+            target_ids.update(doc._.aioner_doc_id for doc in docs)
             docs, dev = docs[:-dev_docs], docs[-dev_docs:]
+        else:
+            docs, dev = split_external_dev(docs, external_dev, target_ids)
+        if dev:
             dev_ids.update(doc._.aioner_doc_id for doc in dev)
+            report.dev_documents = len(dev)
             report.excluded_kept_in_dev = sum(doc._.aioner_doc_id in exclude_ids for doc in dev)
-            _write(dev, output_dir / "dev.spacy", report)
+            _write(dev, output_dir / "dev.spacy" if is_dev_file else dev_path(output_dir, entry), report)
+        training[index] = (docs, is_dev_file)
+    for index, (docs, is_dev_file) in training.items():
+        entry, report = entries[index], reports[index]
         docs = [doc for doc in docs if not _left_out(doc, dev_ids, report, "dev_overlap")
                 and not _left_out(doc, exclude_ids, report, "excluded")]
         if not is_dev_file:
             docs = cap_docs(docs, max_docs, max_tokens)
-        _write(docs, output, report)
+        _write(docs, train_path(output_dir, entry), report)
     return reports
 
 
 @contextmanager
 def staged_output(output_dir: Union[str, Path]) -> Iterator[Path]:
     """A fresh hidden folder beside `output_dir` to convert into. When the block succeeds, its
-    products (``train/``, ``dev.spacy``, ``report.json``) replace those of `output_dir`, and
+    products (``train/``, ``dev.spacy``, ``dev/``, ``report.json``) replace those of `output_dir`, and
     products it did not make are removed; when it fails, `output_dir` is left as it was."""
     output_dir = Path(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +174,11 @@ def train_path(output_dir: Path, entry: ManifestEntry) -> Path:
     return output_dir / "train" / f"{stem}.{entry.task}.spacy"
 
 
+def dev_path(output_dir: Path, entry: ManifestEntry) -> Path:
+    """Where the dev split of an external manifest entry goes: ``dev/<file stem>.<task>.spacy``."""
+    return output_dir / "dev" / train_path(output_dir, entry).name
+
+
 def _left_out(doc: Doc, ids: Set[str], report: ConversionReport, count: str) -> bool:
     """True if `doc`'s id is in `ids`; then `report`'s field `count` goes up by one and
     ``<count>_example`` keeps the first such document."""
@@ -170,6 +195,15 @@ def _write(docs: List[Doc], path: Path, report: ConversionReport) -> None:
     report.written_documents += save_docs(docs, path)
     report.written_tokens += sum(len(doc) for doc in docs)
     report.written_mentions += sum(len(doc.spans[SPANS_KEY]) for doc in docs)
+
+
+def split_external_dev(docs: List[Doc], fraction: float, target_ids: Set[str]) -> Tuple[List[Doc], List[Doc]]:
+    """(training, dev) of an external file: dev is the last ``ceil(fraction * n)`` of the n
+    documents whose id is not in `target_ids`; training keeps the others, in order."""
+    eligible = [i for i, doc in enumerate(docs) if doc._.aioner_doc_id not in target_ids]
+    held_out = set(eligible[len(eligible) - math.ceil(fraction * len(eligible)):])
+    return ([doc for i, doc in enumerate(docs) if i not in held_out],
+            [doc for i, doc in enumerate(docs) if i in held_out])
 
 
 def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]) -> List[Doc]:
@@ -189,7 +223,7 @@ def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]
 def format_reports(reports: List[ConversionReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
     columns = [
-        "documents", "empty_documents", "written_documents", "written_tokens", "written_mentions",
+        "documents", "empty_documents", "dev_documents", "written_documents", "written_tokens", "written_mentions",
         "dev_overlap", "excluded", "mentions_read", "in_spans", "in_ents", "nested_only", "expanded",
         "dropped",
     ]

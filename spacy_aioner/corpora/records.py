@@ -59,6 +59,7 @@ class ConversionReport:
     removed_output: str = ""  # the skipped line's DocBin from an earlier conversion, removed
     documents: int = 0
     empty_documents: int = 0
+    dev_documents: int = 0  # held out as this file's dev split (BioRED's dev.spacy, or dev/<file>.<task>.spacy)
     written_documents: int = 0  # to train + dev DocBins: empty, dev-overlap, excluded and capped-out ones are not
     written_tokens: int = 0  # tokens of the written documents
     written_mentions: int = 0  # spans of the written documents (a cap keeps fewer than in_spans)
@@ -100,6 +101,7 @@ class ConversionReport:
             "removed_output": self.removed_output,
             "documents": self.documents,
             "empty_documents": self.empty_documents,
+            "dev_documents": self.dev_documents,
             "written_documents": self.written_documents,
             "written_tokens": self.written_tokens,
             "written_mentions": self.written_mentions,

@@ -85,6 +85,38 @@ def test_training_files_leave_out_the_dev_documents(tmp_path, nlp):
     assert report[2]["dev_overlap"] == 0 and report[2]["written_documents"] == 500
 
 
+def test_external_dev_holds_out_the_last_documents_of_every_other_file(tmp_path, nlp):
+    """Each external corpus gets its own dev split, and no training file keeps a document of any
+    dev split: tmVar3's last abstracts are not in NLM-Gene's training either."""
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    corpus_file("pubtator", "NLMgene_Train.PubTator")
+    nlm_gene_line = "NLMgene_Train.PubTator\tGene\tGene:Gene|FamilyName\n"
+    out, result = convert_pubtator(tmp_path, [TMVAR_LINE, nlm_gene_line, BIORED_LINE],
+                                   "--dev-docs", "100", "--external-dev", "0.1", "--max-docs", "300", "--lenient")
+    report = json.loads((out / "report.json").read_text())
+    load = lambda path: list(DocBin().from_disk(path).get_docs(nlp.vocab))  # noqa: E731
+    dev_ids = {d._.aioner_doc_id for d in load(out / "dev.spacy")}
+    biored = {line.split("|")[0] for line in open(report[2]["path"], encoding="utf8") if "|t|" in line}
+    for stem, entry in [("tmVar3_Train.Variant", report[0]), ("NLMgene_Train.Gene", report[1])]:
+        pmids = [line.split("|")[0] for line in open(entry["path"], encoding="utf8") if "|t|" in line]
+        eligible = [pmid for pmid in pmids if pmid not in biored]  # BioRED's training part stays whole
+        assert len(eligible) < len(pmids)
+        dev = load(out / "dev" / f"{stem}.spacy")
+        assert [d._.aioner_doc_id for d in dev] == eligible[-len(dev):] and len(dev) == -(-len(eligible) // 10)
+        assert entry["dev_documents"] == len(dev) and {d._.aioner_task for d in dev} == {entry["task"]}
+        dev_ids |= {d._.aioner_doc_id for d in dev}
+    assert report[2]["dev_documents"] == 100 and report[2]["written_documents"] == 500 and not (out / "dev" / "BioRED_TrainDev.ALL.spacy").exists()
+    for name in ["tmVar3_Train.Variant", "NLMgene_Train.Gene", "BioRED_TrainDev.ALL"]:
+        assert not dev_ids & {d._.aioner_doc_id for d in load(out / "train" / f"{name}.spacy")}
+    assert "dev_documents" in result.stdout
+
+
+def test_external_dev_is_a_fraction(tmp_path):
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    out, result = convert_pubtator(tmp_path, [TMVAR_LINE], "--dev-docs", "0", "--external-dev", "1.5", check=False)
+    assert result.returncode == 1 and "external_dev is a fraction" in result.stderr and not out.exists()
+
+
 def test_exclude_docs_leaves_those_documents_out_of_training_only(tmp_path, nlp):
     """As with the official test sets in assets/test: training loses them, the dev split does not."""
     ncbi = corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator")

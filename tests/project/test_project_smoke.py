@@ -46,6 +46,11 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     assert metrics["results"]["dev.spacy"]["docs"] == 100
     assert 0.0 <= metrics["results"]["dev.spacy"]["ents_f"] <= 1.0
     assert json.loads((project / "metrics/all_train_time.json").read_text())["exit_code"] == 0
+    # every external corpus has its own dev split, scored under its own task beside BioRED's
+    corpora = json.loads((project / "metrics/corpora.json").read_text())
+    assert len(corpora["results"]) == 10 and corpora["results"]["dev.spacy"]["task"] == "ALL"
+    assert corpora["results"]["SPECIES_Train.Species.spacy"]["docs"] == 64
+    assert corpora["mean_f"]["corpus/aio/dev"]["docbins"] == 9
     assert_significance_of_a_pipeline_against_itself_is_nil(project)
     assert_test_sets_present_are_scored_each_on_its_own(project)
     sdists = list((project / "packages").glob("*/dist/*.tar.gz"))

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import spacy
-from spacy.tokens import DocBin
+from spacy.tokens import DocBin, Span
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +25,38 @@ def test_counts_of_a_folder_of_several_docbins_are_refused(tmp_path):
     assert result.returncode != 0
     assert "--counts takes one DocBin; train give 2" in result.stderr
     assert not any((tmp_path / path).exists() for path in outputs)
+
+
+def test_a_folder_of_dev_splits_gives_one_row_per_corpus_and_their_mean(tmp_path, trained_pipeline):
+    """As `evaluate-corpora` scores dev.spacy and dev/: each DocBin under its own task, with the
+    gold mention count, and the folder's mean F1 is the mean of its rows."""
+    import json
+
+    from spacy_aioner.tokenizer import blank_biomedical
+
+    make = blank_biomedical()
+    model = tmp_path / "model"
+    trained_pipeline.to_disk(model)
+    (tmp_path / "dev").mkdir()
+    for name, task, text, ents in [
+        ("dev.spacy", "ALL", "BRCA1 causes breast cancer .", [(0, 1, "Gene"), (2, 4, "Disease")]),
+        ("dev/A.Gene.spacy", "Gene", "TP53 binds MDM2 .", [(0, 1, "Gene"), (2, 3, "Gene")]),
+        ("dev/B.Disease.spacy", "Disease", "asthma in mice .", [(0, 1, "Disease")]),
+    ]:
+        doc = make(text)
+        doc.ents = [Span(doc, start, end, label) for start, end, label in ents]
+        doc._.aioner_task = task
+        DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / name)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/evaluate.py"), str(model), "dev.spacy", "dev", "out.json", "out.md"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out.json").read_text())
+    rows = report["results"]
+    assert [(name, rows[name]["task"], rows[name]["mentions"]) for name in rows] == [
+        ("dev.spacy", "ALL", 2), ("A.Gene.spacy", "Gene", 2), ("B.Disease.spacy", "Disease", 1)]
+    mean = report["mean_f"]["dev"]
+    assert mean["docbins"] == 2
+    assert abs(mean["ents_f"] - (rows["A.Gene.spacy"]["ents_f"] + rows["B.Disease.spacy"]["ents_f"]) / 2) < 1e-9
+    assert "Mean F1 of the 2 DocBins of dev:" in (tmp_path / "out.md").read_text()
