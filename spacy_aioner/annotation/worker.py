@@ -67,7 +67,7 @@ class Annotator:
         docs, results = [], []
         for source in sources:
             try:
-                docs.append(self._make_doc(source))
+                docs.append(self.make_doc(source))
                 results.append(None)
             except Exception as err:  # noqa: BLE001 - reported as a reject, the run goes on
                 docs.append(None)
@@ -85,7 +85,8 @@ class Annotator:
                     results[i] = Result(sources[i].id, error=f"{type(err).__name__}: {err}")
         return results
 
-    def _make_doc(self, source: SourceDocument) -> Doc:
+    def make_doc(self, source: SourceDocument) -> Doc:
+        """An unannotated Doc of `source` (its input mentions are not kept), under the pipe's task."""
         length = sum(len(p.text) + 1 for p in source.passages)
         if length > self.nlp.max_length:
             raise ValueError(f"document of {length} characters exceeds nlp.max_length ({self.nlp.max_length})")

@@ -7,8 +7,9 @@ CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores 
 subset, scored at least ``min_score``, to ``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
 keeps the mentions of all of them, nested ones included.
 """
+from contextlib import contextmanager
 from itertools import islice
-from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy
 from spacy.attrs import IS_SPACE
@@ -152,6 +153,29 @@ class AIONER(TrainingRecord, TrainablePipe):
         """Called by the upstream aioner_transformer: lets this pipe run extra task passes."""
         self._encoder = encoder
         encoder.task_context.default = self.encoder_task
+
+    @contextmanager
+    def running(self, tasks: Optional[Sequence[str]] = None,
+                min_score: Union[None, float, Dict[str, float]] = None) -> Iterator["AIONER"]:
+        """Within the block, run `tasks` (one encoder pass each) and keep mentions scored at least
+        `min_score`, instead of the configured ones (None: as configured). For a caller that
+        alone drives the pipeline, such as the service's worker thread; not thread-safe."""
+        saved = self.tasks, self.min_score
+        if tasks is not None:
+            checked = [self._check_task(t) for t in tasks]
+            if not checked or len(set(checked)) != len(checked):
+                raise ValueError(f"{self.name}: tasks must be one or more distinct tasks, got {list(tasks)}")
+            self.tasks = checked
+        if min_score is not None:
+            self.min_score = self._check_min_score(min_score)
+        if self._encoder is not None:
+            self._encoder.task_context.default = self.encoder_task
+        try:
+            yield self
+        finally:
+            self.tasks, self.min_score = saved
+            if self._encoder is not None:
+                self._encoder.task_context.default = self.encoder_task
 
     def doc_task(self, doc: Doc) -> str:
         """The task the shared pass used for `doc`: its own, else the pipe's first task."""

@@ -114,6 +114,30 @@ def test_several_tasks_keep_nested_mentions_in_spans(trained, tiny_bert):
     assert {task for tasks in own.spans["aioner"].attrs["tasks"] for task in tasks} <= {"Gene"}
 
 
+def test_running_switches_tasks_and_min_score_for_a_block_only(trained):
+    """What the service does per request: the tasks and threshold of the block, then as configured."""
+    nlp, _ = trained
+    pipe = nlp.get_pipe("aioner")
+    text = "BRCA1 mutation causes breast cancer in human patients."
+    before = nlp(text)
+    with pipe.running(["Disease", "Gene"], min_score=1.0):
+        doc = nlp(text)
+        assert pipe.tasks == ["Disease", "Gene"]
+    assert set(marker_after_cls(doc, nlp)) == {"<Disease>"}
+    assert {task for tasks in doc.spans["aioner"].attrs["tasks"] for task in tasks} == {"Disease", "Gene"}
+    assert doc.spans["aioner"].attrs["min_score"] == 1.0 and len(doc.ents) == 0 < len(doc.spans["aioner"])
+    after = nlp(text)
+    assert pipe.tasks == ["ALL"] and set(marker_after_cls(after, nlp)) == {"<ALL>"}
+    assert [(e.text, e.label_) for e in after.ents] == [(e.text, e.label_) for e in before.ents]
+    with pytest.raises(ValueError, match="one or more distinct tasks"):
+        with pipe.running(["Gene", "Gene"]):
+            pass
+    with pytest.raises(ValueError, match="Foo"):
+        with pipe.running(["Foo"]):
+            pass
+    assert pipe.tasks == ["ALL"]
+
+
 def test_existing_ents_are_kept_unless_overwrite(trained):
     nlp, _ = trained
     doc = nlp.make_doc("Aspirin induced diabetes in mice.")

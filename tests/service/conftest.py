@@ -1,0 +1,46 @@
+import socket
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve,test]'")
+
+
+@pytest.fixture(scope="session")
+def pipeline_dir(trained_pipeline, tmp_path_factory):
+    """The tests' small trained pipeline (tiny BERT), saved as a pipeline folder."""
+    path = tmp_path_factory.mktemp("service") / "pipeline"
+    trained_pipeline.to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def service(pipeline_dir):
+    from spacy_aioner.service.annotations import AnnotationService
+
+    return AnnotationService(str(pipeline_dir))
+
+
+@pytest.fixture
+def make_client(service):
+    """A TestClient on an app of `service` with the given limits and token; closed after the test."""
+    from fastapi.testclient import TestClient
+
+    from spacy_aioner.service.app import Limits, create_app
+
+    clients = []
+
+    def make(token=None, service_=None, **limits):
+        client = TestClient(create_app(service_ or service, Limits(**limits), token))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
