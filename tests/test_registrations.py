@@ -5,7 +5,7 @@ import sys
 from importlib.metadata import distribution
 
 REGISTERED = {
-    "spacy_factories": {"aioner", "aioner_transformer", "aioner_abbreviations"},
+    "spacy_factories": {"aioner", "aioner_transformer", "aioner_abbreviations", "aioner_linker"},
     "spacy_architectures": {"spacy-aioner.AIOTagger.v1", "spacy-aioner.TaskTransformerModel.v1"},
     "spacy_tokenizers": {"spacy-aioner.BiomedicalTokenizer.v1"},
     "spacy_readers": {"spacy-aioner.Corpus.v1"},
