@@ -1,3 +1,4 @@
+import os
 import socket
 
 import pytest
@@ -15,9 +16,11 @@ def pipeline_dir(trained_pipeline, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def service(pipeline_dir):
+    """The service on the small pipeline, or on AIONER_SERVE_MODEL (a trained one, for the
+    README's screenshot)."""
     from spacy_aioner.service.annotations import AnnotationService
 
-    return AnnotationService(str(pipeline_dir))
+    return AnnotationService(os.environ.get("AIONER_SERVE_MODEL") or str(pipeline_dir))
 
 
 @pytest.fixture
