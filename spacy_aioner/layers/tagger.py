@@ -11,7 +11,8 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, to_numpy, torch2xp, with_array, xp2torch
+from thinc.api import (ArgsKwargs, Linear, Model, PyTorchWrapper_v2, Relu, chain, concatenate, to_numpy, torch2xp,
+                       with_array, xp2torch)
 from thinc.types import Floats1d, Floats2d
 
 from ..scheme import AIO, Scheme
@@ -27,14 +28,20 @@ def build_aio_tagger(
     dropout: float = 0.1,
     decoder: str = "crf",
     entity_types: Optional[List[str]] = None,
+    case_features: int = 0,
 ) -> Model[List[Doc], List[Floats2d]]:
     """Emission scores per token over the labels of `entity_types` (default: the six AIO
-    types); `decoder` is 'crf' or 'softmax'."""
+    types); `decoder` is 'crf' or 'softmax'. With `case_features` > 0, hash embeddings of that
+    width over each token's SHAPE, PREFIX and SUFFIX are concatenated to `tok2vec`'s vectors,
+    giving the tagger back the case an uncased encoder loses (``CAT`` the gene, ``cat``)."""
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    if case_features < 0:
+        raise ValueError(f"case_features is a width (0: off), got {case_features}")
     scheme = Scheme(tuple(entity_types)) if entity_types else AIO
     output = with_array(chain(Relu(nO=hidden_width, dropout=dropout), Linear(nO=len(scheme.labels))))
-    emissions = chain(tok2vec, output)
+    features = concatenate(tok2vec, build_case_embed(case_features)) if case_features else tok2vec
+    emissions = chain(features, output)
     layers = [emissions] + ([build_crf_layer(scheme.labels)] if decoder == "crf" else [])
     attrs = {"decoder": decoder, "entity_types": list(scheme.entity_types)}
     model = Model("aio_tagger", _forward, init=_init, layers=layers, attrs=attrs)
@@ -43,6 +50,16 @@ def build_aio_tagger(
     if decoder == "crf":
         model.set_ref("crf", layers[1])
     return model
+
+
+CASE_ATTRS = ["SHAPE", "PREFIX", "SUFFIX"]
+
+
+def build_case_embed(width: int) -> Model[List[Doc], List[Floats2d]]:
+    """spaCy's MultiHashEmbed over the token attributes that keep case and affixes."""
+    from spacy.ml.models.tok2vec import MultiHashEmbed
+
+    return MultiHashEmbed(width=width, attrs=CASE_ATTRS, rows=[1000, 2500, 2500], include_static_vectors=False)
 
 
 def _forward(model: Model, docs: List[Doc], is_train: bool):
