@@ -49,9 +49,12 @@ class TaskTransformerModel(TransformerModel):
 
     def __init__(self, name: str, get_spans: Callable, tokenizer_config: dict = {},
                  transformer_config: dict = {}, mixed_precision: bool = False,
-                 grad_scaler_config: dict = {}, sorted_batch: int = 0):
+                 grad_scaler_config: dict = {}, sorted_batch: int = 0, marker_init: str = "random"):
+        if marker_init not in MARKER_INITS:
+            raise ValueError(f"marker_init must be one of {', '.join(MARKER_INITS)}, got {marker_init!r}")
         super().__init__(name, get_spans, tokenizer_config, transformer_config,
                          mixed_precision, grad_scaler_config)
+        self.attrs["marker_init"] = marker_init
         self._func = forward
         self.init = init
         self.attrs[CONTEXT_ATTR] = TaskContext()
@@ -89,14 +92,18 @@ def build_task_transformer_model(
     mixed_precision: bool = False,
     grad_scaler_config: dict = {},
     sorted_batch: int = 0,
+    marker_init: str = "random",
 ) -> TaskTransformerModel:
     """A transformer (as spacy-transformers.TransformerModel.v3) conditioned on the AIO task.
 
     sorted_batch (int): at inference, encode the batch's spans sorted by length in groups of
         this many, each padded only to its own longest span (0: one padded batch).
+    marker_init (str): how the new marker tokens' embeddings start: "random" (drawn around
+        the vocabulary's), or "description": the mean embedding of the wordpieces of the task
+        described in words (TASK_DESCRIPTIONS), so the encoder starts knowing what each means.
     """
     return TaskTransformerModel(name, get_spans, tokenizer_config, transformer_config,
-                                mixed_precision, grad_scaler_config, sorted_batch)
+                                mixed_precision, grad_scaler_config, sorted_batch, marker_init)
 
 
 def quantize_encoder(model: TaskTransformerModel, mode: str) -> None:
@@ -123,6 +130,32 @@ def init(model: TaskTransformerModel, X=None, Y=None) -> None:
         {"additional_special_tokens": list(MARKERS)}, replace_additional_special_tokens=False
     )
     model.transformer.resize_token_embeddings(len(tokenizer))
+    if model.attrs.get("marker_init") == "description":
+        init_markers_from_descriptions(model)
+
+
+MARKER_INITS = ("random", "description")
+TASK_DESCRIPTIONS = {
+    "Gene": "gene or protein names",
+    "Chemical": "chemical or drug names",
+    "Disease": "disease or syndrome names",
+    "Species": "species or organism names",
+    "Variant": "genetic variant or mutation names",
+    "CellLine": "cell line names",
+    "ALL": "names of genes, proteins, chemicals, diseases, species, variants and cell lines",
+}
+
+
+def init_markers_from_descriptions(model: TaskTransformerModel) -> None:
+    """Set both markers of each task to the mean input embedding of its description's wordpieces."""
+    tokenizer, embeddings = model.tokenizer, model.transformer.get_input_embeddings().weight
+    ids = marker_ids(tokenizer)
+    with torch.no_grad():
+        for task, description in TASK_DESCRIPTIONS.items():
+            pieces = tokenizer(description, add_special_tokens=False)["input_ids"]
+            mean = embeddings[pieces].mean(dim=0)
+            for marker in (open_marker(task), close_marker(task)):
+                embeddings[ids[marker]] = mean
 
 
 def marker_ids(tokenizer) -> Dict[str, int]:
