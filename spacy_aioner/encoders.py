@@ -18,8 +18,14 @@ def minilm_path() -> Path:
 
 
 @registry.misc("spacy-aioner.offline_minilm.v1")
-def offline_minilm() -> str:
-    """Config helper: the offline MiniLM's path as the transformer `name`; no hub access."""
+def offline_minilm(path: str = "") -> str:
+    """Config helper: the offline MiniLM's path as the transformer `name`; no hub access.
+    `path`, if set, is a local encoder folder used instead (the MiniLM adapted to the domain by
+    ``scripts/adapt_encoder.py``, say)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if path:
+        if not (Path(path) / "config.json").exists():
+            raise FileNotFoundError(f"{path}: not a Hugging Face encoder folder (config.json missing)")
+        return str(Path(path).resolve())
     return str(minilm_path())

@@ -1,0 +1,91 @@
+"""Domain-adaptive pretraining (issue 47): continue the MiniLM's masked-language-model training
+on the training corpora's own text (titles, abstracts, full texts; never a dev document), and
+save an encoder folder that the configs take with
+``--components.aioner_transformer.model.name.path FOLDER``.
+
+  python scripts/adapt_encoder.py ../shared/corpora/pubtator encoders/minilm_bio \
+      --exclude corpus/aio/dev.spacy --exclude corpus/aio/dev --steps 2000
+
+Text is cut into windows of `--length` wordpieces; 15 % of them masked (BERT's 80/10/10).
+The MiniLM ships without its MLM head, so the head starts fresh. The loss per 100 steps is
+written to OUTPUT/adapt_log.json.
+"""
+import json
+import random
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from spacy_aioner.corpora.formats import read_corpus
+from spacy_aioner.corpora.manifest import DEFAULT_MANIFEST, load_manifest
+from spacy_aioner.encoders import minilm_path
+from spacy_aioner.scheme import AIO
+
+from build_linking import held_out_ids  # scripts/build_linking.py
+
+
+def corpus_texts(corpus_dir: Path, exclude_ids: set, manifest: Path) -> List[str]:
+    """Each training document's text once (a file listed twice in the manifest is read once)."""
+    texts, seen = [], set()
+    for entry in load_manifest(manifest, AIO):
+        path = corpus_dir / entry.file
+        if entry.file in seen or not path.exists():
+            continue
+        seen.add(entry.file)
+        texts += [" ".join(p.text for p in doc.passages) for doc in read_corpus(path, lenient=True)
+                  if doc.id not in exclude_ids]
+    return texts
+
+
+def main(
+    corpus_dir: Path, output: Path,
+    exclude: List[Path] = typer.Option([], help="DocBins (or folders) whose documents are not read"),
+    encoder: Optional[Path] = typer.Option(None, help="Start from this folder (default: the offline MiniLM)"),
+    steps: int = typer.Option(2000), batch_size: int = typer.Option(16), length: int = typer.Option(128),
+    learn_rate: float = typer.Option(5e-5), seed: int = typer.Option(0),
+    manifest: Path = typer.Option(DEFAULT_MANIFEST),
+):
+    import torch
+    from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    source = encoder or minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = BertForMaskedLM.from_pretrained(source)
+    texts = corpus_texts(corpus_dir, held_out_ids(exclude), manifest)
+    ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
+    body = length - 2
+    windows = [[tokenizer.cls_token_id, *ids[start:start + body], tokenizer.sep_token_id]
+               for start in range(0, len(ids) - body, body)]
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learn_rate, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / 100) * max(0.0, 1 - step / steps))
+    model.train()
+    log, losses, started = [], [], time.time()
+    for step in range(steps):
+        batch = collator([{"input_ids": w} for w in random.sample(windows, min(batch_size, len(windows)))])
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        losses.append(float(loss))
+        if (step + 1) % 100 == 0 or step + 1 == steps:
+            log.append({"step": step + 1, "loss": sum(losses) / len(losses), "seconds": round(time.time() - started, 1)})
+            typer.echo(f"step {step + 1}: loss {log[-1]['loss']:.3f}")
+            losses = []
+    output.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    (output / "adapt_log.json").write_text(json.dumps({
+        "texts": len(texts), "wordpieces": len(ids), "windows": len(windows), "steps": steps,
+        "batch_size": batch_size, "length": length, "learn_rate": learn_rate, "log": log}, indent=1))
+    typer.echo(f"{len(texts)} texts, {len(windows)} windows, {steps} steps -> {output}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
