@@ -1,6 +1,9 @@
 """Save a trained pipeline with the abbreviation step appended (scispaCy's abbreviation_detector,
 then aioner_abbreviations): add_abbreviations.py IN OUT. The saved pipeline loads with no import;
-`spacy package` lists scispacy among its requirements."""
+`spacy package` lists scispacy among its requirements. With --calibration-from, the aioner
+pipe also takes that pipeline's calibration (the release pipeline, trained on the dev split too,
+borrows the one fitted on the dev split by the `all` pipeline)."""
+from typing import Optional
 from pathlib import Path
 
 import spacy
@@ -9,8 +12,14 @@ import typer
 from spacy_aioner.scispacy import add_abbreviation_step
 
 
-def main(model: Path, output: Path):
+def main(model: Path, output: Path,
+         calibration_from: Optional[Path] = typer.Option(None, help="A pipeline whose aioner calibration to copy")):
     nlp = add_abbreviation_step(spacy.load(model))
+    if calibration_from:
+        calibration = spacy.load(calibration_from).get_pipe("aioner").calibration
+        if not calibration:
+            raise typer.BadParameter(f"{calibration_from}: its aioner pipe has no calibration")
+        nlp.get_pipe("aioner").set_calibration(calibration)
     nlp.to_disk(output)
     typer.echo(f"{output}: {' -> '.join(nlp.pipe_names)}")
 

@@ -60,8 +60,8 @@ def convert_manifest(
     ``excluded``; dev documents are kept, so the dev split stays fixed, and counted as
     ``excluded_kept_in_dev``.
     `max_docs` caps the training documents taken from each other entry (the first ones);
-    `max_tokens` likewise caps their tokens (whole documents, at least one). The training
-    part of `dev_file` is never capped, since the dev set measures it.
+    `max_tokens` likewise caps their tokens (whole documents, at least one). `dev_file` is
+    never capped (the target corpus; with ``dev_docs=0`` all of it trains, as for a release).
     Empty documents are left out and counted. A manifest file missing from `corpus_dir` stops
     the conversion before anything is written, unless `skip_missing`: then its lines get a
     report marked ``missing``, and their DocBin from an earlier conversion, if any, is removed
@@ -75,7 +75,7 @@ def convert_manifest(
         raise ValueError(f"external_dev is a fraction of each file's documents in [0, 1), not {external_dev}")
     missing = check_files(entries, corpus_dir, skip_missing=skip_missing, dev_file=dev_file if dev_docs > 0 else None)
     reports: List[Optional[ConversionReport]] = [None] * len(entries)
-    training: Dict[int, Tuple[List[Doc], bool]] = {}  # entry -> (training documents, is the dev file)
+    training: Dict[int, List[Doc]] = {}  # entry -> its training documents
     dev_ids: Set[str] = set()
     exclude_ids = exclude_ids or set()
     target_ids: Set[str] = set()  # the dev file's documents, which no external dev split takes
@@ -117,12 +117,12 @@ def convert_manifest(
             report.dev_documents = len(dev)
             report.excluded_kept_in_dev = sum(doc._.aioner_doc_id in exclude_ids for doc in dev)
             _write(dev, output_dir / "dev.spacy" if is_dev_file else dev_path(output_dir, entry), report)
-        training[index] = (docs, is_dev_file)
-    for index, (docs, is_dev_file) in training.items():
+        training[index] = docs
+    for index, docs in training.items():
         entry, report = entries[index], reports[index]
         docs = [doc for doc in docs if not _left_out(doc, dev_ids, report, "dev_overlap")
                 and not _left_out(doc, exclude_ids, report, "excluded")]
-        if not is_dev_file:
+        if entry.file != dev_file:  # the target corpus is never capped, split or not
             docs = cap_docs(docs, max_docs, max_tokens)
         _write(docs, train_path(output_dir, entry), report)
     return reports

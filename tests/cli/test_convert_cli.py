@@ -190,3 +190,19 @@ def test_skip_missing_converts_the_files_there_and_names_the_others(tmp_path, nl
     assert f"{skipped} (--skip-missing); removed its old output {stale}" in result.stdout
     assert "skipped BC5CDR_Test.PubTator [Disease]" in result.stdout
     assert "Converted 1 manifest lines, skipped 2 whose file is missing" in result.stdout
+
+
+def test_the_target_corpus_is_never_capped_even_without_a_dev_split(tmp_path, nlp):
+    """The release conversion (--dev-docs 0) trains on all of BioRED while the caps hold the others."""
+    from spacy_aioner.corpora.docbin import convert_manifest
+    from spacy_aioner.corpora.manifest import load_manifest
+    from spacy_aioner.scheme import AIO
+
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(BIORED_LINE + TMVAR_LINE, encoding="utf8")
+    reports = convert_manifest(nlp, load_manifest(manifest, AIO), CORPORA / "pubtator", tmp_path / "out",
+                               dev_file="BioRED_TrainDev.PubTator", dev_docs=0, max_tokens=1000, lenient=True)
+    assert reports[0].written_documents == 500 and reports[0].dev_documents == 0
+    assert 0 < reports[1].written_documents < 20  # tmVar3 capped at 1,000 tokens
+    assert not (tmp_path / "out" / "dev.spacy").exists()
