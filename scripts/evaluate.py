@@ -27,12 +27,15 @@ def main(
     output_md: Path,
     name: str = "",
     counts: Optional[Path] = typer.Option(None, help="Also write the per-document counts here (one DocBin only)"),
+    override: List[str] = typer.Option([], help="SECTION.KEY=JSON applied when loading, e.g. "
+                                       "components.aioner_transformer.quantize='\"int8\"' (repeatable)"),
 ):
     groups = docbin_paths(data)
     paths = [path for group in groups.values() for path in group]
     if counts and len(paths) != 1:
         raise typer.BadParameter(f"--counts takes one DocBin; {', '.join(map(str, data))} give {len(paths)}")
-    nlp = spacy.load(model)
+    overrides = load_overrides(override)
+    nlp = spacy.load(model, config=overrides)
     results = {}
     for path in paths:
         examples = list(create_task_corpus(path)(nlp))
@@ -53,10 +56,30 @@ def main(
         }
     means = {str(folder): {"docbins": len(group), "ents_f": sum(results[path.name]["ents_f"] for path in group) / len(group)}
              for folder, group in groups.items() if folder.is_dir()}
-    report = {"model": str(model), "name": name or model.parent.name, "results": results, "mean_f": means}
+    report = {"model": str(model), "name": name or model.parent.name, "overrides": overrides, "results": results,
+              "mean_f": means}
     write_json(output_json, report, indent=2)
     output_md.write_text(to_markdown(report))
     typer.echo(to_markdown(report))
+
+
+def load_overrides(items: List[str]) -> dict:
+    """``a.b.c=JSON`` items as the nested dict spacy.load takes for `config`."""
+    config: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{item!r} is not SECTION.KEY=JSON", param_hint="--override")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value  # a bare word is a string
+        node = config
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = parsed
+    return config
 
 
 def write_json(path: Path, content, indent: Optional[int] = None):

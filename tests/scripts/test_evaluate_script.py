@@ -60,3 +60,26 @@ def test_a_folder_of_dev_splits_gives_one_row_per_corpus_and_their_mean(tmp_path
     assert mean["docbins"] == 2
     assert abs(mean["ents_f"] - (rows["A.Gene.spacy"]["ents_f"] + rows["B.Disease.spacy"]["ents_f"]) / 2) < 1e-9
     assert "Mean F1 of the 2 DocBins of dev:" in (tmp_path / "out.md").read_text()
+
+
+def test_overrides_apply_when_loading(tmp_path, trained_pipeline):
+    """--override SECTION.KEY=JSON reaches spacy.load: a threshold of 1.0 leaves no entity."""
+    import json
+
+    from spacy_aioner.tokenizer import blank_biomedical
+
+    model = tmp_path / "model"
+    trained_pipeline.to_disk(model)
+    doc = blank_biomedical()("BRCA1 causes breast cancer .")
+    doc.ents = [Span(doc, 0, 1, "Gene")]
+    doc._.aioner_task = "ALL"
+    DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / "dev.spacy")
+    scores = {}
+    for name, extra in [("plain", []), ("strict", ["--override", "components.aioner.min_score=1.0"])]:
+        result = subprocess.run([sys.executable, str(ROOT / "scripts/evaluate.py"), str(model), "dev.spacy",
+                                 f"{name}.json", f"{name}.md", *extra], cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        scores[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert scores["plain"]["results"]["dev.spacy"]["ents_r"] == 1.0
+    assert scores["strict"]["results"]["dev.spacy"]["ents_r"] == 0.0
+    assert scores["strict"]["overrides"] == {"components": {"aioner": {"min_score": 1.0}}}
