@@ -2,7 +2,7 @@
 processes and Ray (local), on the same PubTator input, and the wall time projected from the
 best measured per-core rate for 35 million PubMed abstracts on 100 cores.
 
-  python bench/annotate_throughput.py --model training/all/model-best --docs 200
+  python bench/annotate_throughput.py --model training/all/model-best --docs 200 [--quantize int8]
 """
 import itertools
 import json
@@ -11,6 +11,7 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 import typer
@@ -47,17 +48,19 @@ def run(engine, inputs: Path, output: Path, batch_size: int) -> float:
 
 
 def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 200, n_process: int = 2, batch_size: int = 16, corpus: Path = CORPUS,
+         quantize: Optional[str] = typer.Option(None, help="int8: the encoder's inference option, for every engine"),
          output: Path = ROOT / "bench" / "results" / "annotate.json"):
+    options = {"quantize": quantize} if quantize else {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "in").mkdir()
         words = make_input(tmp / "in", corpus, docs, files=2 * n_process)
         runs = {}
         for name, make, cores in (
-            (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), None),
+            (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), None, **options),
              torch.get_num_threads()),
-            (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), None, n_process=n_process), n_process),
-            (f"ray local, {n_process} actors", lambda: RayEngine(str(model), None, n_actors=n_process), n_process),
+            (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), None, n_process=n_process, **options), n_process),
+            (f"ray local, {n_process} actors", lambda: RayEngine(str(model), None, n_actors=n_process, **options), n_process),
         ):
             engine = make()  # model loading is not timed
             seconds = run(engine, tmp / "in", tmp / name.replace(" ", "_").replace(",", ""), batch_size)
@@ -67,6 +70,7 @@ def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 2
     best = max(r["docs_per_s_per_core"] for r in runs.values())
     hours = PUBMED_ABSTRACTS / (best * 100) / 3600
     result = {"machine": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(), "docs": docs,
+              "model": str(model), "quantize": quantize, "date": time.strftime("%Y-%m-%d"),
               "words": words, "runs": runs, "best_docs_per_s_per_core": best,
               "projected_hours_35M_abstracts_100_cores": hours}
     output.parent.mkdir(parents=True, exist_ok=True)
