@@ -33,7 +33,8 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     # training is shortened the way a user would, through spaCy's own override variable
     short = {**os.environ, "SPACY_CONFIG_OVERRIDES": "--training.max_steps 4 --training.eval_frequency 2 --corpora.dev.limit 5"}
     run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
-         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.external_tokens", "300"], cwd=project, env=short)
+         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.external_tokens", "300", "--vars.external_dev", "0.02"],
+        cwd=project, env=short)
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
     # the training mix: every converted DocBin, BioRED's three times (the default biored_repeat)
@@ -49,7 +50,7 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     # every external corpus has its own dev split, scored under its own task beside BioRED's
     corpora = json.loads((project / "metrics/corpora.json").read_text())
     assert len(corpora["results"]) == 10 and corpora["results"]["dev.spacy"]["task"] == "ALL"
-    assert corpora["results"]["SPECIES_Train.Species.spacy"]["docs"] == 64
+    assert corpora["results"]["SPECIES_Train.Species.spacy"]["docs"] == 13  # ceil(0.02 x 639)
     assert corpora["mean_f"]["corpus/aio/dev"]["docbins"] == 9
     assert_significance_of_a_pipeline_against_itself_is_nil(project)
     assert_test_sets_present_are_scored_each_on_its_own(project)
