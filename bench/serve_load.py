@@ -109,8 +109,9 @@ def main(
     in_process = len(texts) / min(in_process_seconds)
     typer.echo(f"in process: {in_process:.1f} texts/s")
     command = [sys.executable, "-m", "spacy_aioner", "serve", "--model", str(model), "--port", str(port)]
+    server_log = output.parent / ".serve_load_server.log"  # a file, not a pipe nobody reads (it would fill and block)
     server = subprocess.Popen(command + (["--quantize", quantize] if quantize else []),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=open(server_log, "w"), text=True)
     url, results = f"http://127.0.0.1:{port}", []
     try:
         deadline = time.time() + 300
@@ -120,7 +121,7 @@ def main(
                     break
             except httpx.TransportError:
                 if server.poll() is not None:
-                    sys.exit(f"the server stopped: {server.stderr.read()[-2000:]}")
+                    sys.exit(f"the server stopped: {server_log.read_text()[-2000:]}")
                 time.sleep(0.5)
         one_pass(url, texts[:8], 1, max_seconds)  # warm-up
         for count in clients:
@@ -143,6 +144,7 @@ def main(
     finally:
         server.terminate()
         server.wait(60)
+        server_log.unlink(missing_ok=True)
     report = {
         "command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d"), "machine": platform.platform(),
         "cpus": os.cpu_count(), "model": str(model), "quantize": quantize, "texts": len(texts),

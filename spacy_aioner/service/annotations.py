@@ -123,8 +123,9 @@ class AnnotationService:
 
     # -- outputs -----------------------------------------------------------------------------
     def mentions(self, doc: Doc) -> List[dict]:
-        """Every mention of ``doc.spans["aioner"]``: offsets, text, type, score, tasks, the
-        linked id if any, whether it is in ``doc.ents`` and whether it reaches the threshold."""
+        """Every mention of ``doc.spans["aioner"]``: offsets, text, type, score (None for one a
+        rule added), tasks, the linked id if any, whether it is in ``doc.ents`` and whether it
+        reaches the threshold."""
         group = doc.spans[SPANS_KEY]
         scores = group.attrs.get("scores") or [None] * len(group)
         tasks = group.attrs.get("tasks") or [[]] * len(group)
@@ -132,9 +133,11 @@ class AnnotationService:
         ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
         out = []
         for span, score, found_by in zip(group, scores, tasks):
+            if score is not None and score != score:  # NaN: added by a rule (the abbreviation step), not scored
+                score = None
             out.append({
                 "start": span.start_char, "end": span.end_char, "text": span.text, "type": span.label_,
-                "score": score, "tasks": list(found_by), "id": mention_identifier(span) or None,
+                "score": score, "tasks": list(found_by or []), "id": mention_identifier(span) or None,
                 "in_ents": (span.start_char, span.end_char, span.label_) in ents,
                 "kept": score is None or above_threshold(score, threshold, span.label_),
             })

@@ -203,3 +203,26 @@ def test_a_request_waiting_too_long_is_503(make_client, pipeline_dir):
     assert response.status_code == 503 and "not annotated within 0.5 s" in response.json()["detail"]
     held.release.set()
     still_serves(client)
+
+
+def test_mentions_added_by_the_abbreviation_step_are_answered(make_client, pipeline_dir, tmp_path):
+    """The packaged pipeline's abbreviation step adds mentions with no score and no task pass:
+    the service answers them (score null, tasks []) instead of failing the request."""
+    pytest.importorskip("scispacy")
+    import spacy
+
+    from spacy_aioner.scispacy import add_abbreviation_step
+
+    nlp = add_abbreviation_step(spacy.load(pipeline_dir))
+    nlp.to_disk(tmp_path / "with_abbreviations")
+    text = "BRCA1 mutation causes breast cancer (BC) in human patients. BC is common."
+    doc = nlp(text)
+    added = [i for i, score in enumerate(doc.spans["aioner"].attrs["scores"]) if score != score]
+    assert added, "the abbreviation step added no mention: the test sentence no longer exercises it"
+    client = make_client(service_=AnnotationService(str(tmp_path / "with_abbreviations")))
+    response = client.post("/annotate", json={"texts": [text], "render": True})
+    assert response.status_code == 200, response.text
+    mentions = response.json()["results"][0]["mentions"]
+    assert [m["score"] for m in mentions].count(None) == len(added)
+    assert all(m["tasks"] == [] and m["kept"] for m in mentions if m["score"] is None)
+    still_serves(client)
