@@ -54,7 +54,8 @@ def precision_recall(found, gold_counts, calibration) -> Dict[str, List[dict]]:
 
 def main(model: Path, dev: Path, output: Path, report: Path = typer.Option(Path("metrics/calibration.json")),
          reliability_png: Path = typer.Option(Path("docs/reliability.png"), "--reliability"),
-         pr_png: Path = typer.Option(Path("docs/precision_recall.png"), "--pr")):
+         pr_png: Path = typer.Option(Path("docs/precision_recall.png"), "--pr"),
+         pr_table: Path = typer.Option(Path("metrics/precision_recall.md"), "--pr-table")):
     nlp = spacy.load(model)
     pipe = nlp.get_pipe("aioner")
     pipe.set_calibration({})
@@ -78,8 +79,22 @@ def main(model: Path, dev: Path, output: Path, report: Path = typer.Option(Path(
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(results, indent=2), encoding="utf8")
     plot(results, reliability_png, pr_png)
+    pr_table.write_text(pr_markdown(results), encoding="utf8")
     typer.echo(f"ECE on {dev}: {results['ece_before']:.4f} before, {results['ece_after_out_of_fold']:.4f} after "
                f"(out of fold, {len(found)} mentions)")
+
+
+def pr_markdown(results: dict) -> str:
+    """Per type, the precision / recall (mentions kept) each `min_score` gives, as Markdown."""
+    from wasabi import MarkdownRenderer
+
+    table = results["precision_recall"]
+    labels = sorted(table)
+    rows = [[f"{t:g}"] + [f"{100 * table[l][i]['precision']:.1f} / {100 * table[l][i]['recall']:.1f}" for l in labels]
+            for i, t in enumerate(THRESHOLDS)]
+    return (f"Precision / recall (%) on {results['data']} by `min_score` (calibrated scores); ECE "
+            f"{results['ece_before']:.3f} before calibration, {results['ece_after_out_of_fold']:.3f} after (out of fold).\n\n"
+            + MarkdownRenderer().table(rows, ["min_score"] + labels) + "\n")
 
 
 def fit(found) -> Dict[str, Tuple[float, float]]:

@@ -26,6 +26,8 @@ def main(metrics_dir: Path, output: Path, names: List[str] = typer.Option(["all"
                     + [f"{100 * per_type[t]['f']:.2f}" if t in per_type else "-" for t in types]
                     + [f"{minutes:.0f}"])
     header = ["workflow", "P", "R", "F"] + [f"F {t}" for t in types] + ["train min"]
+    if all(row[-1] == "nan" for row in rows):  # no training times (inference variants, say)
+        rows, header = [row[:-1] for row in rows], header[:-1]
     table = MarkdownRenderer().table(rows, header)
     output.write_text(table + "\n")
     typer.echo(table)

@@ -47,31 +47,46 @@ def main(model: Path, data: Path, output_json: Path, output_md: Path):
     linker = nlp.get_pipe("aioner_linker")
     gold = list(DocBin().from_disk(data).get_docs(nlp.vocab))
     abbreviations = nlp.get_pipe("abbreviation_detector") if "abbreviation_detector" in nlp.pipe_names else None
-    # the gold mentions, identifiers removed, with the abbreviations the pipeline would find
-    given = []
-    for doc in gold:
-        copy = nlp.make_doc(doc.text)
-        copy.spans["aioner"] = [Span(copy, s.start, s.end, s.label_) for s in doc.spans["aioner"]]
-        given.append(abbreviations(copy) if abbreviations else copy)
-    # the pipeline's own mentions, not yet linked
-    with nlp.select_pipes(disable=["aioner_linker"]):
-        predicted = [nlp(nlp.make_doc(doc.text)) for doc in gold]
+
+    def fresh(text, spans, attrs=None, ents=()):
+        """A new Doc of `text` with these (start, end, label) spans and ents, no identifiers, and
+        the abbreviations the pipeline finds (scispaCy's spans cannot be copied with a Doc)."""
+        doc = nlp.make_doc(text)
+        doc.spans["aioner"] = [Span(doc, start, end, label) for start, end, label in spans]
+        doc.spans["aioner"].attrs.update(attrs or {})
+        doc.ents = [Span(doc, start, end, label) for start, end, label in ents]
+        return abbreviations(doc) if abbreviations else doc
+
+    def spans_of(doc, group=True):
+        return [(s.start, s.end, s.label_) for s in (doc.spans["aioner"] if group else doc.ents)]
+
+    given = [(doc.text, spans_of(doc)) for doc in gold]  # the gold mentions, identifiers removed
+    with nlp.select_pipes(disable=["aioner_linker"]):  # the pipeline's own mentions, not yet linked
+        predicted = [(doc.text, spans_of(doc), dict(doc.spans["aioner"].attrs), spans_of(doc, group=False))
+                     for doc in nlp.pipe(doc.text for doc in gold)]
     saved = {key: getattr(linker, key) for key in ("fold", "use_ann", "normalize_variants", "resolve_abbreviations")}
     report = {"model": str(model), "data": str(data), "docs": len(gold), "modes": {}}
     for mode, settings in MODES.items():
         for key, value in {**saved, **settings}.items():
             setattr(linker, key, value)
         accuracy = {t: [0, 0] for t in ENTITY_TYPES}
-        for doc, ref in zip(given, gold):
-            linked = linker(doc.copy())
+        misses = {t: {"none": 0, "other": 0, "examples": []} for t in ENTITY_TYPES}
+        for (text, spans), ref in zip(given, gold):
+            linked = linker(fresh(text, spans))
             for span, truth in zip(linked.spans["aioner"], ref.spans["aioner"]):
                 ids = split_identifiers(truth.kb_id_, truth.label_)
                 if ids:
                     accuracy[truth.label_][1] += 1
                     accuracy[truth.label_][0] += span.kb_id_ in ids
+                    if span.kb_id_ not in ids:
+                        miss = misses[truth.label_]
+                        miss["other" if span.kb_id_ else "none"] += 1
+                        if len(miss["examples"]) < 5:
+                            miss["examples"].append({"document": ref._.aioner_doc_id, "text": span.text,
+                                                     "gold": truth.kb_id_, "linked": span.kb_id_ or None})
         counts = {t: [0, 0, 0] for t in ENTITY_TYPES}
-        for doc, ref in zip(predicted, gold):
-            linked = linker(doc.copy())
+        for (text, spans, attrs, ents), ref in zip(predicted, gold):
+            linked = linker(fresh(text, spans, attrs, ents))
             found = {(span.label_, i) for _, _, span in doc_mentions(linked) for i in split_identifiers(span.kb_id_, span.label_)}
             truth = gold_sets(ref)
             for t in ENTITY_TYPES:
@@ -85,6 +100,7 @@ def main(model: Path, data: Path, output_json: Path, output_md: Path):
             "accuracy": {t: {"right": a[0], "mentions": a[1], "accuracy": a[0] / a[1] if a[1] else None}
                          for t, a in accuracy.items()},
             "accuracy_all": right / of if of else None,
+            "misses": misses,
             "end_to_end": {t: prf(*c) for t, c in counts.items()},
             "end_to_end_all": prf(*total),
         }
