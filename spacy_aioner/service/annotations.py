@@ -67,6 +67,7 @@ class AnnotationService:
         self.annotator = Annotator(model, threads=threads, quantize=quantize)
         self.nlp: Language = self.annotator.nlp
         self.pipe = self.nlp.get_pipe("aioner")
+        self._metadata = self._describe()  # taken now: a request's running() block changes the pipe
 
     # -- run on the batcher's thread --------------------------------------------------------
     def run(self, key: RequestKey, items: List[Union[str, SourceDocument]]) -> List[Union[Doc, Exception]]:
@@ -174,6 +175,10 @@ class AnnotationService:
         return stream.getvalue()
 
     def metadata(self) -> dict:
+        """Name, version, tasks, labels, encoder and quantization of the pipeline as loaded."""
+        return dict(self._metadata)
+
+    def _describe(self) -> dict:
         transformer = self.nlp.get_pipe("aioner_transformer") if "aioner_transformer" in self.nlp.pipe_names else None
         encoder = transformer.model.transformer.config.name_or_path if transformer is not None else None
         return {
