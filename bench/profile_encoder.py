@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import spacy
-import torch
 import typer
 from torch.profiler import ProfilerActivity, profile
 

@@ -1,7 +1,6 @@
 """``python -m spacy_aioner serve``: the pipeline as an HTTP service and a page, on this
 machine (uvicorn) or on Ray Serve replicas."""
 import ipaddress
-import os
 from typing import Optional
 
 import typer

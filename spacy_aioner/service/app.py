@@ -13,7 +13,7 @@ from typing import Dict, List, Literal, Optional, Union
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .annotations import AnnotationService, BadInput, Choice
 from .batcher import MicroBatcher, QueueFull

@@ -12,7 +12,7 @@ from spacy_aioner.corpora.docbin import convert_manifest
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.scheme import AIO
 from spacy_aioner.tokenizer import blank_biomedical
-from tests.conftest import CORPORA, corpus_file, pubtator_blocks
+from tests.conftest import corpus_file, pubtator_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
