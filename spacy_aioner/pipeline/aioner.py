@@ -160,14 +160,12 @@ class AIONER(TrainingRecord, TrainablePipe):
         """Within the block, run `tasks` (one encoder pass each) and keep mentions scored at least
         `min_score`, instead of the configured ones (None: as configured). For a caller that
         alone drives the pipeline, such as the service's worker thread; not thread-safe."""
+        checked_tasks, checked_score = self.check_running(tasks, min_score)
         saved = self.tasks, self.min_score
-        if tasks is not None:
-            checked = [self._check_task(t) for t in tasks]
-            if not checked or len(set(checked)) != len(checked):
-                raise ValueError(f"{self.name}: tasks must be one or more distinct tasks, got {list(tasks)}")
-            self.tasks = checked
-        if min_score is not None:
-            self.min_score = self._check_min_score(min_score)
+        if checked_tasks is not None:
+            self.tasks = checked_tasks
+        if checked_score is not None:
+            self.min_score = checked_score
         if self._encoder is not None:
             self._encoder.task_context.default = self.encoder_task
         try:
@@ -176,6 +174,16 @@ class AIONER(TrainingRecord, TrainablePipe):
             self.tasks, self.min_score = saved
             if self._encoder is not None:
                 self._encoder.task_context.default = self.encoder_task
+
+    def check_running(self, tasks: Optional[Sequence[str]] = None, min_score=None):
+        """(tasks, min_score) as `running` would use them, checked; ValueError if it could not.
+        Changes nothing, so any thread may call it."""
+        checked = None
+        if tasks is not None:
+            checked = [self._check_task(t) for t in tasks]
+            if not checked or len(set(checked)) != len(checked):
+                raise ValueError(f"{self.name}: tasks must be one or more distinct tasks, got {list(tasks)}")
+        return checked, None if min_score is None else self._check_min_score(min_score)
 
     def doc_task(self, doc: Doc) -> str:
         """The task the shared pass used for `doc`: its own, else the pipe's first task."""

@@ -93,9 +93,8 @@ class AnnotationService:
     # -- inputs ------------------------------------------------------------------------------
     def check_choice(self, choice: "Choice") -> None:
         """BadInput unless the pipeline can run the choice's tasks and threshold."""
-        try:
-            with self.pipe.running(choice.tasks, choice.min_score):
-                pass
+        try:  # only checks: the worker thread may be running the pipe right now
+            self.pipe.check_running(choice.tasks, choice.min_score)
         except ValueError as err:
             raise BadInput(str(err)) from None
 

@@ -136,6 +136,9 @@ def test_running_switches_tasks_and_min_score_for_a_block_only(trained):
         with pipe.running(["Foo"]):
             pass
     assert pipe.tasks == ["ALL"]
+    # the service checks a request on its own thread while the worker may run the pipe: no change
+    assert pipe.check_running(["Gene", "Disease"], {"Gene": 0.5}) == (["Gene", "Disease"], {"Gene": 0.5})
+    assert pipe.tasks == ["ALL"] and pipe.min_score == 0.0
 
 
 def test_existing_ents_are_kept_unless_overwrite(trained):
