@@ -5,7 +5,7 @@ Passages keep their own offsets and infons; annotations come from passage level 
 with a ``type`` infon, the identifier when one is set, and the confidence when known.
 """
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 import bioc
 from bioc.biocxml import BioCXMLDocumentReader, BioCXMLDocumentWriter
@@ -96,18 +96,20 @@ def to_bioc_document(doc: Doc) -> bioc.BioCDocument:
     return document
 
 
-def write_bioc(docs: Iterable[Doc], path: Union[str, Path], *, source: str = "spacy_aioner") -> int:
-    """Write `docs` to a BioC XML file, one document at a time; return the count."""
+def write_bioc(docs: Iterable[Doc], out: Union[str, Path, BinaryIO], *, source: str = "spacy_aioner") -> int:
+    """Write `docs` as BioC XML to a path or binary stream, one document at a time; return the count."""
+    if isinstance(out, (str, Path)):
+        with open(out, "wb") as stream:
+            return write_bioc(docs, stream, source=source)
     collection = bioc.BioCCollection()
     collection.source = source
     count = 0
-    with open(path, "wb") as stream:
-        writer = BioCXMLDocumentWriter(stream)
-        writer.write_collection_info(collection)
-        for doc in docs:
-            writer.write_document(to_bioc_document(doc))
-            count += 1
-        writer.close()
+    writer = BioCXMLDocumentWriter(out)
+    writer.write_collection_info(collection)
+    for doc in docs:
+        writer.write_document(to_bioc_document(doc))
+        count += 1
+    writer.close()
     return count
 
 

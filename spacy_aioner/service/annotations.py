@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-import bioc
-from bioc.biocxml import BioCXMLDocumentWriter
 from spacy import displacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..annotation.worker import Annotator
-from ..corpora.bioc import read_bioc, to_bioc_document
+from ..corpora.bioc import read_bioc, write_bioc
 from ..corpora.docs import mention_identifier
 from ..corpora.pubtator import format_pubtator, read_pubtator
 from ..corpora.records import CorpusFormatError, SourceDocument
@@ -163,14 +161,8 @@ class AnnotationService:
 
     @staticmethod
     def bioc(docs: List[Doc]) -> bytes:
-        collection = bioc.BioCCollection()
-        collection.source = "spacy_aioner"
         stream = io.BytesIO()
-        writer = BioCXMLDocumentWriter(stream)
-        writer.write_collection_info(collection)
-        for doc in docs:
-            writer.write_document(to_bioc_document(doc))
-        writer.close()
+        write_bioc(docs, stream)
         return stream.getvalue()
 
     def metadata(self) -> dict:
