@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 import spacy
 import typer
 from spacy.scorer import Scorer
+from spacy.util import dot_to_dict
 from wasabi import MarkdownRenderer
 
 from spacy_aioner.training_corpus import create_task_corpus
@@ -65,21 +66,16 @@ def main(
 
 def load_overrides(items: List[str]) -> dict:
     """``a.b.c=JSON`` items as the nested dict spacy.load takes for `config`."""
-    config: dict = {}
+    flat = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"{item!r} is not SECTION.KEY=JSON", param_hint="--override")
         try:
-            parsed = json.loads(value)
+            flat[key] = json.loads(value)
         except json.JSONDecodeError:
-            parsed = value  # a bare word is a string
-        node = config
-        *parents, last = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = parsed
-    return config
+            flat[key] = value  # a bare word is a string
+    return dot_to_dict(flat)
 
 
 def write_json(path: Path, content, indent: Optional[int] = None):
