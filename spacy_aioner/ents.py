@@ -29,3 +29,12 @@ def above_threshold(score: float, min_score, label: str) -> bool:
     """True if a mention with `score` passes `min_score`; a score that is not a number (a
     mention added by a rule, such as the abbreviation step) always does."""
     return math.isnan(score) or score >= min_score_of(min_score, label)
+
+
+def kept_flags(group) -> List[bool]:
+    """For each span of an aioner span group, whether it reaches the group's ``min_score``
+    (what doc.ents and the writers keep); every span does when the group has no scores."""
+    scores, min_score = group.attrs.get("scores"), group.attrs.get("min_score")
+    if not scores or not min_score:
+        return [True] * len(group)
+    return [score is None or above_threshold(score, min_score, span.label_) for span, score in zip(group, scores)]

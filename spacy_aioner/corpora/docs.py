@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..ents import above_threshold
+from ..ents import kept_flags
 from ..extensions import SPANS_KEY
 from ..scheme import AIO
 from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
@@ -121,9 +121,7 @@ def doc_mentions(doc: Doc) -> List[Tuple[int, int, Span]]:
     """
     if SPANS_KEY in doc.spans:
         group = doc.spans[SPANS_KEY]
-        scores, min_score = group.attrs.get("scores"), group.attrs.get("min_score")
-        spans = [span for i, span in enumerate(group)
-                 if not scores or not min_score or above_threshold(scores[i], min_score, span.label_)]
+        spans = [span for span, kept in zip(group, kept_flags(group)) if kept]
     else:
         spans = list(doc.ents)
     pending = {key: list(pairs) for key, pairs in (doc._.aioner_exact or {}).items()}

@@ -18,7 +18,7 @@ from ..corpora.bioc import read_bioc, write_bioc
 from ..corpora.docs import mention_identifier
 from ..corpora.pubtator import format_pubtator, read_pubtator
 from ..corpora.records import CorpusFormatError, SourceDocument
-from ..ents import above_threshold
+from ..ents import kept_flags
 from ..extensions import SPANS_KEY
 from ..scheme import TASKS
 
@@ -127,17 +127,15 @@ class AnnotationService:
         group = doc.spans[SPANS_KEY]
         scores = group.attrs.get("scores") or [None] * len(group)
         tasks = group.attrs.get("tasks") or [[]] * len(group)
-        threshold = group.attrs.get("min_score") or 0.0
         ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
         out = []
-        for span, score, found_by in zip(group, scores, tasks):
+        for span, score, found_by, kept in zip(group, scores, tasks, kept_flags(group)):
             if score is not None and score != score:  # NaN: added by a rule (the abbreviation step), not scored
                 score = None
             out.append({
                 "start": span.start_char, "end": span.end_char, "text": span.text, "type": span.label_,
                 "score": score, "tasks": list(found_by or []), "id": mention_identifier(span) or None,
-                "in_ents": (span.start_char, span.end_char, span.label_) in ents,
-                "kept": score is None or above_threshold(score, threshold, span.label_),
+                "in_ents": (span.start_char, span.end_char, span.label_) in ents, "kept": kept,
             })
         return out
 
@@ -146,10 +144,7 @@ class AnnotationService:
         """displaCy's span view of the mentions that reach the threshold (nested ones stacked),
         with inline styles only."""
         group = doc.spans[SPANS_KEY]
-        scores, threshold = group.attrs.get("scores"), group.attrs.get("min_score") or 0.0
-        shown = [span for i, span in enumerate(group)
-                 if not scores or above_threshold(scores[i], threshold, span.label_)]
-        doc.spans["aioner_shown"] = shown
+        doc.spans["aioner_shown"] = [span for span, kept in zip(group, kept_flags(group)) if kept]
         try:
             return displacy.render(doc, style="span", options={"spans_key": "aioner_shown", "colors": COLORS}, jupyter=False)
         finally:
