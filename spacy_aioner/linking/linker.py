@@ -135,14 +135,13 @@ class AIONERLinker:
             for s, span in enumerate(doc.spans[self.spans_key]):
                 tries = [long_forms[(span.start, span.end)]] if (span.start, span.end) in long_forms else []
                 work.setdefault(span.label_, []).append((d, s, tries + [span.text]))
-        found: Dict[Tuple[int, int], str] = {}
+        found: Dict[int, Dict[int, str]] = {}  # doc -> span -> identifier
         for entity_type, items in work.items():
             for (d, s, _), identifier in zip(items, self.link_texts(entity_type, [tries for _, _, tries in items])):
                 if identifier:
-                    found[(d, s)] = identifier
-        for d, doc in enumerate(docs):
-            if self.spans_key in doc.spans:
-                set_identifiers(doc, self.spans_key, {s: i for (dd, s), i in found.items() if dd == d})
+                    found.setdefault(d, {})[s] = identifier
+        for d, identifiers in found.items():  # documents with nothing linked stay as they are
+            set_identifiers(docs[d], self.spans_key, identifiers)
         return docs
 
     def _long_forms(self, doc: Doc) -> Dict[Tuple[int, int], str]:
