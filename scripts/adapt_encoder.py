@@ -18,12 +18,11 @@ from typing import List, Optional
 
 import typer
 
+from spacy_aioner.corpora.doc_ids import docbin_doc_ids
 from spacy_aioner.corpora.formats import read_corpus
 from spacy_aioner.corpora.manifest import DEFAULT_MANIFEST, load_manifest
 from spacy_aioner.encoders import minilm_path
 from spacy_aioner.scheme import AIO
-
-from build_linking import held_out_ids  # scripts/build_linking.py
 
 
 def corpus_texts(corpus_dir: Path, exclude_ids: set, manifest: Path) -> List[str]:
@@ -55,7 +54,7 @@ def main(
     source = encoder or minilm_path()
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = BertForMaskedLM.from_pretrained(source)
-    texts = corpus_texts(corpus_dir, held_out_ids(exclude), manifest)
+    texts = corpus_texts(corpus_dir, docbin_doc_ids(exclude), manifest)
     ids = [i for text in texts for i in tokenizer(text, add_special_tokens=False)["input_ids"]]
     body = length - 2
     windows = [[tokenizer.cls_token_id, *ids[start:start + body], tokenizer.sep_token_id]

@@ -13,21 +13,12 @@ from typing import List, Optional
 
 import spacy
 import typer
-from spacy.tokens import DocBin
 
+from spacy_aioner.corpora.doc_ids import docbin_doc_ids
 from spacy_aioner.corpora.manifest import DEFAULT_MANIFEST, load_manifest
 from spacy_aioner.linking.lexicon import build_corpus_lexicon, merge_concept_files
 from spacy_aioner.linking.linker import add_type_linkers
 from spacy_aioner.scheme import AIO, ENTITY_TYPES
-
-
-def held_out_ids(paths: List[Path]) -> set:
-    vocab = spacy.blank("en").vocab
-    ids = set()
-    for path in paths:
-        for docbin in (sorted(path.glob("*.spacy")) if path.is_dir() else [path]):
-            ids |= {doc._.aioner_doc_id for doc in DocBin().from_disk(docbin).get_docs(vocab)}
-    return ids
 
 
 def main(
@@ -40,7 +31,7 @@ def main(
 ):
     import spacy_aioner.scispacy.abbreviations  # noqa: F401  (a pipeline with the abbreviation step)
 
-    exclude_ids = held_out_ids(exclude)
+    exclude_ids = docbin_doc_ids(exclude)
     lexicon = build_corpus_lexicon(corpus_dir, load_manifest(manifest or DEFAULT_MANIFEST, AIO), exclude_ids)
     files = {}
     for etype in ENTITY_TYPES:

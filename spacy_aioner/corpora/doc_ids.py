@@ -50,3 +50,16 @@ def read_doc_ids(paths: Iterable[Union[str, Path]]) -> DocIds:
             found.ids.update(doc.id for doc in read_corpus(file, report=report, lenient=True))
             found.files.append(file)
     return found
+
+
+def docbin_doc_ids(paths: Iterable[Union[str, Path]]) -> Set[str]:
+    """The ids of the documents in DocBins made by `convert`: files, or folders of *.spacy
+    (``dev.spacy`` and ``dev/``, say)."""
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    vocab, ids = Vocab(), set()
+    for path in map(Path, paths):
+        for docbin in (sorted(path.glob("*.spacy")) if path.is_dir() else [path]):
+            ids |= {doc._.aioner_doc_id for doc in DocBin().from_disk(docbin).get_docs(vocab)}
+    return ids
