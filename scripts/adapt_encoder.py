@@ -7,8 +7,9 @@ save an encoder folder that the configs take with
       --exclude corpus/aio/dev.spacy --exclude corpus/aio/dev --steps 2000
 
 Text is cut into windows of `--length` wordpieces; 15 % of them masked (BERT's 80/10/10).
-The MiniLM ships without its MLM head, so the head starts fresh. The loss per 100 steps is
-written to OUTPUT/adapt_log.json.
+The MiniLM ships without its MLM head, so the head starts fresh (its output layer is tied to
+the word embeddings). The head scores only the masked positions, not the whole vocabulary at
+every position. The loss per 100 steps is written to OUTPUT/adapt_log.json.
 """
 import json
 import random
@@ -36,6 +37,16 @@ def corpus_texts(corpus_dir: Path, exclude_ids: set, manifest: Path) -> List[str
         texts += [" ".join(p.text for p in doc.passages) for doc in read_corpus(path, lenient=True)
                   if doc.id not in exclude_ids]
     return texts
+
+
+def masked_lm_loss(model, batch) -> "torch.Tensor":
+    """The masked-LM loss of a BertForMaskedLM on a collated batch, with the head applied to the
+    masked positions only (the same value as ``model(**batch).loss``, at a fraction of the cost)."""
+    import torch.nn.functional as F
+
+    hidden = model.bert(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask")).last_hidden_state
+    masked = batch["labels"] != -100
+    return F.cross_entropy(model.cls(hidden[masked]), batch["labels"][masked])
 
 
 def main(
@@ -66,7 +77,7 @@ def main(
     log, losses, started = [], [], time.time()
     for step in range(steps):
         batch = collator([{"input_ids": w} for w in random.sample(windows, min(batch_size, len(windows)))])
-        loss = model(**batch).loss
+        loss = masked_lm_loss(model, batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

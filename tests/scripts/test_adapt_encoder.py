@@ -37,3 +37,22 @@ def test_a_few_mlm_steps_give_an_encoder_folder(tmp_path):
     assert offline_minilm(str(out)) == str(out.resolve())
     with pytest.raises(FileNotFoundError, match="not a Hugging Face encoder folder"):
         offline_minilm(str(tmp_path))
+
+
+def test_the_loss_on_masked_positions_equals_the_full_heads(tmp_path):
+    import importlib.util
+
+    import torch
+    from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling
+
+    spec = importlib.util.spec_from_file_location("adapt_encoder", ROOT / "scripts/adapt_encoder.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    bert = build_tiny_bert(tmp_path / "bert")
+    tokenizer, model = AutoTokenizer.from_pretrained(bert), BertForMaskedLM.from_pretrained(bert).eval()
+    torch.manual_seed(0)
+    ids = tokenizer("the BRCA1 gene in breast cancer cells of mice " * 3)["input_ids"]
+    batch = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.3)([{"input_ids": ids}] * 4)
+    assert (batch["labels"] != -100).any() and (batch["labels"] == -100).any()
+    with torch.no_grad():
+        assert torch.allclose(script.masked_lm_loss(model, batch), model(**batch).loss, atol=1e-6)
