@@ -39,7 +39,7 @@ def corpus_texts(corpus_dir: Path, exclude_ids: set, manifest: Path) -> List[str
     return texts
 
 
-def masked_lm_loss(model, batch) -> "torch.Tensor":
+def masked_lm_loss(model, batch):
     """The masked-LM loss of a BertForMaskedLM on a collated batch, with the head applied to the
     masked positions only (the same value as ``model(**batch).loss``, at a fraction of the cost)."""
     import torch.nn.functional as F
