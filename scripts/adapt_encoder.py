@@ -124,7 +124,7 @@ def main(
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if (step + 1) % 100 == 0 or step + 1 == steps:
             log.append({"step": step + 1, "loss": sum(losses) / len(losses), "seconds": round(time.time() - started, 1)})
             typer.echo(f"step {step + 1}: loss {log[-1]['loss']:.3f}")
