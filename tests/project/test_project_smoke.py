@@ -85,7 +85,7 @@ def assert_training_log_plots_and_run_is_recorded(project):
     assert rows[0] == "run,step,dev_f1" and [r.split(",")[1] for r in rows[1:]] == ["2", "4"]
     run([sys.executable, "-m", "spacy", "project", "run", "record", "."], cwd=project)
     recorded = (project / "docs/results/runs.csv").read_text().splitlines()
-    assert len(recorded) == 2 and recorded[1].startswith("all,aioner_minilm.cfg,0,4,0.0002,0.0,BioRED 400 x3 + 9")
+    assert len(recorded) == 2 and recorded[1].startswith("all,aioner_minilm.cfg,0,4,0.0002,0.0,BioRED 400 x9 + 9")
 
 
 def assert_significance_of_a_pipeline_against_itself_is_nil(project):
