@@ -1,6 +1,6 @@
 """Add (or replace) one training's row in docs/results/runs.csv, from its evaluation report and,
-if given, the time file of its `spacy train` command (steps, seed, peak rate, dropout and the
-config are read from that command, else from the config).
+if given, the time file of its `spacy train` command or the `stages.json` of a staged training
+(steps, seed, peak rate, dropout and the config are read from the commands, else from the config).
 
   python scripts/record_run.py metrics/all.json --time metrics/all_train_time.json \
       --data "BioRED 400 x3 + 9 external lines, 20,000 tokens each" --out docs/results/runs.csv
@@ -50,6 +50,20 @@ def training_settings(command: List[str], env_overrides: str = "") -> Dict[str, 
     }
 
 
+def training_time(timed: dict) -> Dict[str, str]:
+    """Settings and minutes from the time file of `scripts/timed.py`, or from the `stages.json` of
+    `scripts/train_stages.py` (steps summed over its stages, each stage's peak rate)."""
+    if "stages" not in timed:
+        settings = training_settings(timed["command"], timed.get("config_overrides", ""))
+        return {**settings, "train_minutes": str(round(timed["seconds"] / 60))}
+    stages = [timed["stages"][key] for key in sorted(timed["stages"], key=int)]
+    each = [training_settings(stage["command"]) for stage in stages]
+    rates = list(dict.fromkeys(s["peak_rate"] for s in each))
+    seconds = timed.get("seconds", sum(stage["seconds"] for stage in stages))
+    return {**each[0], "steps": str(sum(int(s["steps"]) for s in each)), "peak_rate": "/".join(rates),
+            "train_minutes": str(round(seconds / 60))}
+
+
 def pct(value: Optional[float]) -> str:
     return "" if value is None else f"{100 * value:.2f}"
 
@@ -65,9 +79,7 @@ def main(report: Path, out: Path = typer.Option(Path("docs/results/runs.csv")), 
     for etype in TYPES:
         row[f"F_{etype}"] = pct(scores.get("ents_per_type", {}).get(etype, {}).get("f"))
     if time_file is not None:
-        timed = json.loads(time_file.read_text(encoding="utf8"))
-        row.update(training_settings(timed["command"], timed.get("config_overrides", "")))
-        row["train_minutes"] = str(round(timed["seconds"] / 60))
+        row.update(training_time(json.loads(time_file.read_text(encoding="utf8"))))
     for setting in settings:
         column, _, value = setting.partition("=")
         if column not in COLUMNS:
