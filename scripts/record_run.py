@@ -79,7 +79,10 @@ def main(report: Path, out: Path = typer.Option(Path("docs/results/runs.csv")), 
     for etype in TYPES:
         row[f"F_{etype}"] = pct(scores.get("ents_per_type", {}).get(etype, {}).get("f"))
     if time_file is not None:
-        row.update(training_time(json.loads(time_file.read_text(encoding="utf8"))))
+        timed = json.loads(time_file.read_text(encoding="utf8"))
+        row.update(training_time(timed))
+        if timed.get("config_overrides") and not note:  # what makes a screened variant a variant
+            row["note"] = f"overrides: {timed['config_overrides']}"
     for setting in settings:
         column, _, value = setting.partition("=")
         if column not in COLUMNS:

@@ -55,3 +55,4 @@ def test_row_from_a_single_training_keeps_its_overrides(tmp_path):
                                  "seconds": 600.0, "config_overrides": "--system.seed 1"}))
     [row] = record(tmp_path, timed)
     assert (row["steps"], row["seed"], row["train_minutes"]) == ("300", "1", "10")
+    assert row["note"] == "overrides: --system.seed 1"
