@@ -59,7 +59,7 @@ def training_time(timed: dict) -> Dict[str, str]:
     stages = [timed["stages"][key] for key in sorted(timed["stages"], key=int)]
     each = [training_settings(stage["command"]) for stage in stages]
     rates = list(dict.fromkeys(s["peak_rate"] for s in each))
-    seconds = timed.get("seconds", sum(stage["seconds"] for stage in stages))
+    seconds = sum(stage["seconds"] for stage in stages)
     return {**each[0], "steps": str(sum(int(s["steps"]) for s in each)), "peak_rate": "/".join(rates),
             "train_minutes": str(round(seconds / 60))}
 

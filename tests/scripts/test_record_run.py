@@ -40,8 +40,7 @@ def test_row_from_a_staged_training(tmp_path):
                               1200, 1e-4, ["--paths.train", "corpus/x"]) for stage in (1, 2)]
     stages = tmp_path / "stages.json"
     stages.write_text(json.dumps({"stages": {"1": {"command": commands[0], "seconds": 3600.0},
-                                             "2": {"command": commands[1], "seconds": 3000.0}},
-                                  "seconds": 6600.0}))
+                                             "2": {"command": commands[1], "seconds": 3000.0}}}))
     [row] = record(tmp_path, stages, "--data", "capped")
     assert (row["steps"], row["train_minutes"], row["config"]) == ("2400", "110", "aioner_minilm.cfg")
     assert row["peak_rate"] == "0.0002/0.0001"  # the config's rate, then the later stages'
