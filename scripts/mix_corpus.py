@@ -4,11 +4,19 @@
 writes every DocBin of corpus/aio/train to corpus/mix/train and BioRED's a second time, so
 spaCy's corpus reader (one pass over every .spacy file of a folder per epoch) sees BioRED
 twice per epoch: the target corpus oversampled against the external ones. NAME=0 leaves that
-file out of the mix.
+file out of the mix. The last line gives the documents and tokens of one epoch of the mix.
 """
 import shutil
 import sys
 from pathlib import Path
+
+from spacy.tokens import DocBin
+
+
+def size(file: Path):
+    """Documents and tokens of a DocBin file (read without building the docs)."""
+    docbin = DocBin().from_disk(file)
+    return len(docbin), sum(len(tokens) for tokens in docbin.tokens)
 
 
 def repeats(args):
@@ -37,10 +45,15 @@ if __name__ == "__main__":
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
+    epoch_docs = epoch_tokens = 0
     for file in files:
         if counts.get(file.name) == 0:
             print(f"left out: {file}")
+            continue
+        docs, tokens = size(file)
         for copy in range(1, counts.get(file.name, 1) + 1):
             name = file.name if copy == 1 else f"{file.stem}.copy{copy}{file.suffix}"
             shutil.copyfile(file, target / name)
             print(f"{target / name}")
+            epoch_docs, epoch_tokens = epoch_docs + docs, epoch_tokens + tokens
+    print(f"epoch: {epoch_docs:,} documents, {epoch_tokens:,} tokens")

@@ -30,6 +30,7 @@ def test_repeated_file_is_read_that_many_times_per_epoch(tmp_path):
         "external.spacy", "target.copy2.spacy", "target.copy3.spacy", "target.spacy"]
     texts = sorted(example.reference.text for example in Corpus(tmp_path / "out/train")(nlp))
     assert texts == ["external"] + ["target one"] * 3 + ["target two"] * 3
+    assert result.stdout.splitlines()[-1] == "epoch: 7 documents, 13 tokens"  # 3 x (2 + 2) + 1
 
 
 def test_file_with_zero_repeats_is_left_out_and_reported(tmp_path):
