@@ -57,7 +57,7 @@ def training_time(timed: dict) -> Dict[str, str]:
         settings = training_settings(timed["command"], timed.get("config_overrides", ""))
         return {**settings, "train_minutes": str(round(timed["seconds"] / 60))}
     stages = [timed["stages"][key] for key in sorted(timed["stages"], key=int)]
-    each = [training_settings(stage["command"]) for stage in stages]
+    each = [training_settings(stage["command"], timed.get("config_overrides", "")) for stage in stages]
     rates = list(dict.fromkeys(s["peak_rate"] for s in each))
     seconds = sum(stage["seconds"] for stage in stages)
     return {**each[0], "steps": str(sum(int(s["steps"]) for s in each)), "peak_rate": "/".join(rates),

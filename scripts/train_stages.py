@@ -11,6 +11,7 @@ interrupted one, so at most one stage is lost. The last stage's best is copied t
 Everything after ``--`` goes to every stage's `spacy train`.
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,8 @@ def main(
     output.mkdir(parents=True, exist_ok=True)
     log = output / "stages.json"
     record = json.loads(log.read_text()) if log.exists() else {"stages": {}}
+    if os.environ.get("SPACY_CONFIG_OVERRIDES"):  # spaCy applies these in every stage, over its options
+        record["config_overrides"] = os.environ["SPACY_CONFIG_OVERRIDES"]
     for stage in range(1, stages + 1):
         folder = output / f"stage-{stage}"
         if (folder / "DONE").exists():
