@@ -51,17 +51,20 @@ def training_settings(command: List[str], env_overrides: str = "") -> Dict[str, 
 
 
 def training_time(timed: dict) -> Dict[str, str]:
-    """Settings and minutes from the time file of `scripts/timed.py`, or from the `stages.json` of
-    `scripts/train_stages.py` (steps summed over its stages, each stage's peak rate)."""
+    """Settings, minutes and SPACY_CONFIG_OVERRIDES from the time file of `scripts/timed.py`, or
+    from the `stages.json` of `scripts/train_stages.py` (steps summed over its stages, each
+    stage's peak rate, each distinct stage's overrides)."""
     if "stages" not in timed:
         settings = training_settings(timed["command"], timed.get("config_overrides", ""))
-        return {**settings, "train_minutes": str(round(timed["seconds"] / 60))}
+        return {**settings, "train_minutes": str(round(timed["seconds"] / 60)),
+                "config_overrides": timed.get("config_overrides", "")}
     stages = [timed["stages"][key] for key in sorted(timed["stages"], key=int)]
-    each = [training_settings(stage["command"], timed.get("config_overrides", "")) for stage in stages]
+    each = [training_settings(stage["command"], stage.get("config_overrides", "")) for stage in stages]
     rates = list(dict.fromkeys(s["peak_rate"] for s in each))
     seconds = sum(stage["seconds"] for stage in stages)
+    overrides = " / ".join(dict.fromkeys(stage["config_overrides"] for stage in stages if stage.get("config_overrides")))
     return {**each[0], "steps": str(sum(int(s["steps"]) for s in each)), "peak_rate": "/".join(rates),
-            "train_minutes": str(round(seconds / 60))}
+            "train_minutes": str(round(seconds / 60)), "config_overrides": overrides}
 
 
 def pct(value: Optional[float]) -> str:
@@ -80,9 +83,11 @@ def main(report: Path, out: Path = typer.Option(Path("docs/results/runs.csv")), 
         row[f"F_{etype}"] = pct(scores.get("ents_per_type", {}).get(etype, {}).get("f"))
     if time_file is not None:
         timed = json.loads(time_file.read_text(encoding="utf8"))
-        row.update(training_time(timed))
-        if timed.get("config_overrides") and not note:  # what makes a screened variant a variant
-            row["note"] = f"overrides: {timed['config_overrides']}"
+        settings_and_time = training_time(timed)
+        overrides = settings_and_time.pop("config_overrides")
+        row.update(settings_and_time)
+        if overrides and not note:  # what makes a screened variant a variant
+            row["note"] = f"overrides: {overrides}"
     for setting in settings:
         column, _, value = setting.partition("=")
         if column not in COLUMNS:

@@ -45,8 +45,6 @@ def main(
     output.mkdir(parents=True, exist_ok=True)
     log = output / "stages.json"
     record = json.loads(log.read_text()) if log.exists() else {"stages": {}}
-    if os.environ.get("SPACY_CONFIG_OVERRIDES"):  # spaCy applies these in every stage, over its options
-        record["config_overrides"] = os.environ["SPACY_CONFIG_OVERRIDES"]
     for stage in range(1, stages + 1):
         folder = output / f"stage-{stage}"
         if (folder / "DONE").exists():
@@ -63,6 +61,8 @@ def main(
             raise typer.Exit(code=code)
         (folder / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
         record["stages"][str(stage)] = {"command": command, "seconds": round(time.time() - started, 1)}
+        if os.environ.get("SPACY_CONFIG_OVERRIDES"):  # spaCy applies these over the stage's options
+            record["stages"][str(stage)]["config_overrides"] = os.environ["SPACY_CONFIG_OVERRIDES"]
         log.write_text(json.dumps(record, indent=1))
     final = output / "model-best"
     shutil.rmtree(final, ignore_errors=True)

@@ -62,8 +62,8 @@ def test_row_from_a_staged_training_keeps_its_overrides(tmp_path):
     command = stage_command(1, Path("training/x"), Path("configs/aioner_minilm.cfg"),
                             Path("configs/aioner_minilm_resume.cfg"), 1200, 1e-4, [])
     stages = tmp_path / "stages.json"
-    stages.write_text(json.dumps({"stages": {"1": {"command": command, "seconds": 600.0}},
-                                  "config_overrides": "--system.seed 1 --components.aioner.model.case_features 64"}))
+    overrides = "--system.seed 1 --components.aioner.model.case_features 64"
+    stages.write_text(json.dumps({"stages": {"1": {"command": command, "seconds": 600.0, "config_overrides": overrides}}}))
     [row] = record(tmp_path, stages)
     assert (row["steps"], row["seed"]) == ("1200", "1")
     assert row["note"] == "overrides: --system.seed 1 --components.aioner.model.case_features 64"
