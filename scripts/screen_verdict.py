@@ -8,7 +8,7 @@ as a Markdown table and line; exit code 0 either way.
 import csv
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import spacy
 import typer
@@ -30,19 +30,20 @@ def run_row(runs: Path, name: str) -> Dict[str, str]:
     return found[-1]
 
 
-def verdict(baseline: Dict[str, str], variant: Dict[str, str], counts: Counter, min_gain: float,
-            max_loss: float, min_mentions: int) -> List[str]:
+def changes(baseline: Dict[str, str], variant: Dict[str, str], counts: Counter) -> Dict[str, Optional[float]]:
+    """F1 change, variant minus baseline: overall ("all") and per type (None: a row lacks it)."""
+    columns = {"all": "F", **{label: f"F_{label}" for label in counts}}
+    return {key: float(variant[col]) - float(baseline[col]) if baseline.get(col) and variant.get(col) else None
+            for key, col in columns.items()}
+
+
+def verdict(change: Dict[str, Optional[float]], counts: Counter, min_gain: float, max_loss: float,
+            min_mentions: int) -> List[str]:
     """The reasons a variant is not adopted (empty: adopted)."""
-    reasons = []
-    gain = float(variant["F"]) - float(baseline["F"])
-    if gain < min_gain:
-        reasons.append(f"F1 gain {gain:+.2f} < {min_gain:+.2f}")
+    reasons = [f"F1 gain {change['all']:+.2f} < {min_gain:+.2f}"] if change["all"] < min_gain else []
     for label, count in sorted(counts.items()):
-        if count < min_mentions or not baseline.get(f"F_{label}") or not variant.get(f"F_{label}"):
-            continue
-        change = float(variant[f"F_{label}"]) - float(baseline[f"F_{label}"])
-        if change < -max_loss:
-            reasons.append(f"{label} ({count} mentions) {change:+.2f} < -{max_loss:.2f}")
+        if count >= min_mentions and change[label] is not None and change[label] < -max_loss:
+            reasons.append(f"{label} ({count} mentions) {change[label]:+.2f} < -{max_loss:.2f}")
     return reasons
 
 
@@ -51,13 +52,13 @@ def main(runs: Path, baseline: str, variant: str,
          min_gain: float = 0.5, max_loss: float = 1.0, min_mentions: int = 100):
     base, var = run_row(runs, baseline), run_row(runs, variant)
     counts = gold_mentions(dev)
-    rows = [["all", "", base["F"], var["F"], f"{float(var['F']) - float(base['F']):+.2f}"]]
-    for label, count in counts.most_common():
-        before, after = base.get(f"F_{label}", ""), var.get(f"F_{label}", "")
-        change = f"{float(after) - float(before):+.2f}" if before and after else ""
-        rows.append([label, str(count), before, after, change])
+    change = changes(base, var, counts)
+    signed = {key: "" if value is None else f"{value:+.2f}" for key, value in change.items()}
+    rows = [["all", "", base["F"], var["F"], signed["all"]]]
+    rows += [[label, str(count), base.get(f"F_{label}", ""), var.get(f"F_{label}", ""), signed[label]]
+             for label, count in counts.most_common()]
     typer.echo(MarkdownRenderer().table(rows, ["type", "dev mentions", baseline, variant, "change"]))
-    reasons = verdict(base, var, counts, min_gain, max_loss, min_mentions)
+    reasons = verdict(change, counts, min_gain, max_loss, min_mentions)
     typer.echo(f"\n{variant} vs {baseline}: " + ("adopted" if not reasons else "not adopted: " + "; ".join(reasons)))
 
 
