@@ -89,11 +89,20 @@ class LocalEngine:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def abort(self) -> None:
-        """Stop the workers now (on an error or a signal)."""
+        """Stop the workers now (on an error or a signal).
+
+        The workers are ended first and the pool is then shut down waiting for its manager
+        thread: shutting down without waiting lets that thread outlive the pool's state and
+        fail at exit (CPython gh-132969: "OSError: [Errno 9] Bad file descriptor")."""
         if self.pool is not None:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            for process in processes:
                 process.terminate()
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.join(timeout=10)
+                if process.is_alive():
+                    process.kill()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _RayAnnotator:

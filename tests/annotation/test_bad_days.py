@@ -63,6 +63,24 @@ def test_a_worker_that_cannot_load_the_pipeline_stops_the_run(folder, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_abort_leaves_no_pool_thread_behind(tmp_path):
+    """A pool thread still running at exit can fail there ("OSError: [Errno 9] Bad file
+    descriptor" after the one-line error, CPython gh-132969): abort must end it."""
+    import threading
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    from spacy_aioner.annotation.engines import WorkerError
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.cfg").write_text("[nlp]\nlang = \"xx-nonexistent\"\npipeline = []\n", encoding="utf8")
+    engine = LocalEngine(str(broken), None, n_process=2)
+    with pytest.raises(WorkerError, match="could not start"):
+        list(engine([[]], "pubtator"))
+    engine.abort()
+    assert not [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)]
+
+
 def test_a_pipeline_that_cannot_load_in_process_is_one_line(folder, tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
