@@ -21,11 +21,17 @@ def minilm_path() -> Path:
 def offline_minilm(path: str = "") -> str:
     """Config helper: the offline MiniLM's path as the transformer `name`; no hub access.
     `path`, if set, is a local encoder folder used instead (the MiniLM adapted to the domain by
-    ``scripts/adapt_encoder.py``, say)."""
+    ``scripts/adapt_encoder.py``, say). It is read only when the pipeline is initialized: a
+    trained pipeline holds the weights and loads where the folder does not exist."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if path:
-        if not (Path(path) / "config.json").exists():
-            raise FileNotFoundError(f"{path}: not a Hugging Face encoder folder (config.json missing)")
         return str(Path(path).resolve())
     return str(minilm_path())
+
+
+def check_encoder_folder(name: str) -> None:
+    """Raise a clear FileNotFoundError when `name` is a local path but no encoder folder."""
+    path = Path(name)
+    if path.is_absolute() and not (path / "config.json").exists():
+        raise FileNotFoundError(f"{name}: not a Hugging Face encoder folder (config.json missing)")

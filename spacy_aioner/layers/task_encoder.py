@@ -23,6 +23,7 @@ from spacy_transformers.layers.transformer_model import (
 )
 from transformers.tokenization_utils_fast import PreTrainedTokenizerFast
 
+from ..encoders import check_encoder_folder
 from ..extensions import install_extensions
 from ..scheme import AIO, ALL, MARKERS, close_marker, open_marker
 
@@ -122,6 +123,7 @@ def init(model: TaskTransformerModel, X=None, Y=None) -> None:
     """Load the transformer, then register the 14 markers and grow the embeddings."""
     if model.attrs["has_transformer"]:
         return
+    check_encoder_folder(model.attrs["name"])
     stock_init(model, X=None, Y=Y)
     tokenizer = model.tokenizer
     if not isinstance(tokenizer, PreTrainedTokenizerFast):
