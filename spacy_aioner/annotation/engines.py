@@ -102,7 +102,7 @@ class LocalEngine:
                 process.join(timeout=10)
                 if process.is_alive():
                     process.kill()
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.close()
 
 
 class _RayAnnotator:
