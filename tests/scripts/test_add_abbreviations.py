@@ -1,0 +1,38 @@
+"""scripts/add_abbreviations.py, as `release-package` runs it: the release was trained on the dev
+split, so the dev scores training wrote to meta.json must not reach the package."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import spacy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_abbreviations(tmp_path, model, name, *options):
+    output = tmp_path / name
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/add_abbreviations.py"), str(model), str(output), *options],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def test_not_held_out_drops_the_dev_scores_and_says_why(tmp_path, trained_pipeline):
+    trained_pipeline.meta["performance"] = {"ents_f": 0.9, "ents_per_type": {"Gene": {"f": 0.9}}}
+    trained_pipeline.meta["description"] = "AIO tagger"
+    model = tmp_path / "model"
+    trained_pipeline.to_disk(model)
+
+    kept = add_abbreviations(tmp_path, model, "kept")
+    assert json.loads((kept / "meta.json").read_text())["performance"]["ents_f"] == 0.9
+
+    release = add_abbreviations(tmp_path, model, "release", "--not-held-out")
+    meta = json.loads((release / "meta.json").read_text())
+    assert meta["performance"] == {}
+    assert meta["description"].startswith("AIO tagger Trained on every annotated document")
+    nlp = spacy.load(release)
+    assert nlp.pipe_names[-2:] == ["abbreviation_detector", "aioner_abbreviations"]
+    assert nlp.get_pipe("aioner").labels == trained_pipeline.get_pipe("aioner").labels
