@@ -1,5 +1,6 @@
 """scripts/add_abbreviations.py, as `release-package` runs it: the release was trained on the dev
-split, so the dev scores training wrote to meta.json must not reach the package."""
+split, so the dev scores training wrote to meta.json must not reach the package; the calibration
+that `release-calibrate` fitted must."""
 import json
 import subprocess
 import sys
@@ -21,10 +22,14 @@ def add_abbreviations(tmp_path, model, name, *options):
 
 
 def test_not_held_out_drops_the_dev_scores_and_says_why(tmp_path, trained_pipeline):
-    trained_pipeline.meta["performance"] = {"ents_f": 0.9, "ents_per_type": {"Gene": {"f": 0.9}}}
-    trained_pipeline.meta["description"] = "AIO tagger"
     model = tmp_path / "model"
     trained_pipeline.to_disk(model)
+    nlp = spacy.load(model)  # a copy: the session's pipeline stays as it is
+    calibration = {"Gene": (2.0, -1.0)}
+    nlp.get_pipe("aioner").set_calibration(calibration)
+    nlp.meta["performance"] = {"ents_f": 0.9, "ents_per_type": {"Gene": {"f": 0.9}}}
+    nlp.meta["description"] = "AIO tagger"
+    nlp.to_disk(model)
 
     kept = add_abbreviations(tmp_path, model, "kept")
     assert json.loads((kept / "meta.json").read_text())["performance"]["ents_f"] == 0.9
@@ -32,7 +37,8 @@ def test_not_held_out_drops_the_dev_scores_and_says_why(tmp_path, trained_pipeli
     release = add_abbreviations(tmp_path, model, "release", "--not-held-out")
     meta = json.loads((release / "meta.json").read_text())
     assert meta["performance"] == {}
-    assert meta["description"].startswith("AIO tagger Trained on every annotated document")
+    assert meta["description"].startswith("AIO tagger Trained on every annotated BioRED document")
     nlp = spacy.load(release)
     assert nlp.pipe_names[-2:] == ["abbreviation_detector", "aioner_abbreviations"]
     assert nlp.get_pipe("aioner").labels == trained_pipeline.get_pipe("aioner").labels
+    assert {label: tuple(ab) for label, ab in nlp.get_pipe("aioner").calibration.items()} == calibration
