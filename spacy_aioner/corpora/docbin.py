@@ -107,9 +107,9 @@ def convert_manifest(
             continue
         if report.documents == 0:
             report.warnings.append(f"{path}: no documents in this file")
-        if is_dev_file:
+        if entry.file == dev_file:  # split or not, so that the external splits are the same
             target_ids.update(doc._.aioner_doc_id for doc in docs)
-            docs, dev = docs[:-dev_docs], docs[-dev_docs:]
+            docs, dev = (docs[:-dev_docs], docs[-dev_docs:]) if is_dev_file else (docs, [])
         else:
             docs, dev = split_external_dev(docs, external_dev, target_ids)
         if dev:

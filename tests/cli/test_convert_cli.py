@@ -206,3 +206,37 @@ def test_the_target_corpus_is_never_capped_even_without_a_dev_split(tmp_path, nl
     assert reports[0].written_documents == 500 and reports[0].dev_documents == 0
     assert 0 < reports[1].written_documents < 20  # tmVar3 capped at 1,000 tokens
     assert not (tmp_path / "out" / "dev.spacy").exists()
+
+
+def test_the_release_conversion_holds_out_the_same_external_dev_splits(tmp_path, nlp):
+    """With --dev-docs 0 the external dev splits are those of the dev-split conversion, so the
+    release is scored on them; a document of one split (17990063, GNormPlus's) that another corpus
+    (tmVar3) also holds is left out of that corpus's training."""
+    from spacy_aioner.corpora.docbin import convert_manifest
+    from spacy_aioner.corpora.manifest import load_manifest
+    from spacy_aioner.scheme import AIO
+
+    corpus_file("pubtator", "GNormPlus_Train.PubTator")
+    corpus_file("pubtator", "tmVar3_Train.PubTator")
+    manifest = tmp_path / "manifest.tsv"
+    manifest.write_text(BIORED_LINE + "GNormPlus_Train.PubTator\tGene\tGene:Gene|FamilyName\n" + TMVAR_LINE,
+                        encoding="utf8")
+
+    def convert(name, dev_docs):
+        out = tmp_path / name
+        reports = convert_manifest(nlp, load_manifest(manifest, AIO), CORPORA / "pubtator", out,
+                                   dev_file="BioRED_TrainDev.PubTator", dev_docs=dev_docs, external_dev=0.1,
+                                   lenient=True)
+        ids = {path.relative_to(out).as_posix(): [d._.aioner_doc_id for d in DocBin().from_disk(path).get_docs(nlp.vocab)]
+               for path in sorted(out.glob("*/*.spacy"))}
+        return reports, ids
+
+    _, split = convert("aio", 100)
+    reports, release = convert("release", 0)
+    assert reports[0].written_documents == 500 and reports[0].dev_documents == 0
+    dev = {name: ids for name, ids in release.items() if name.startswith("dev/")}
+    assert dev == {name: ids for name, ids in split.items() if name.startswith("dev/")}
+    assert "17990063" in dev["dev/GNormPlus_Train.Gene.spacy"]
+    assert reports[2].dev_overlap == 1
+    trained = {i for name, ids in release.items() if name.startswith("train/") for i in ids}
+    assert not trained & {i for ids in dev.values() for i in ids}
