@@ -55,7 +55,8 @@ def convert_manifest(
     fraction), the last ``ceil(external_dev * n)`` of the n documents of every other file go to
     ``output_dir/dev/<file>.<task>.spacy``, a dev split per corpus and task, under the same
     rule: no training file keeps any dev document. Documents that `dev_file` also annotates
-    are not taken into those splits, so the dev file's training part stays whole. Training documents whose
+    are not taken into those splits, so the dev file's training part stays whole; `dev_file`
+    itself gets none, and with ``dev_docs=0`` the splits are the same. Training documents whose
     id is in `exclude_ids` (an official test set's, say) are left out too, counted as
     ``excluded``; dev documents are kept, so the dev split stays fixed, and counted as
     ``excluded_kept_in_dev``.
