@@ -4,14 +4,13 @@ the significance script scores the trained pipeline against itself, from the pip
 the per-document counts that evaluate keeps."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import CORPORA, corpus_file, pubtator_blocks
+from tests.project.workflow import copy_project, run_short_workflow
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args, cwd, env=None):
@@ -22,19 +21,11 @@ def run(args, cwd, env=None):
 
 def test_all_workflow_runs_end_to_end(tmp_path):
     corpus_file("pubtator", "BioRED_TrainDev.PubTator")
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("project.yml", "configs", "scripts", "assets"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
+    project = copy_project(tmp_path)
     # a stand-in test set: NCBI-disease's first document, which convert must keep out of training
     ncbi_first = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0])
     (project / "assets/test/NCBIdisease_Test.PubTator").write_text(ncbi_first[0], encoding="utf8")
-    # training is shortened the way a user would, through spaCy's own override variable
-    short = {**os.environ, "SPACY_CONFIG_OVERRIDES": "--training.max_steps 4 --training.eval_frequency 2 --corpora.dev.limit 5"}
-    run([sys.executable, "-m", "spacy", "project", "run", "all", ".",
-         "--vars.corpus_dir", str(CORPORA / "pubtator"), "--vars.external_tokens", "300", "--vars.external_dev", "0.02"],
-        cwd=project, env=short)
+    run_short_workflow(project, "all")
     report = json.loads((project / "corpus/aio/report.json").read_text())
     assert len(report) == 10 and all(r["mentions_read"] == r["in_spans"] + r["dropped"] for r in report)
     # the training mix: every converted DocBin, BioRED's nine times (the default biored_repeat)

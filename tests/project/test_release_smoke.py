@@ -2,10 +2,6 @@
 the external dev splits are those of `convert` and none of their documents trains, the release is
 scored and calibrated on them, and its package carries no dev scores."""
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +9,8 @@ import spacy
 from spacy.tokens import DocBin
 
 from spacy_aioner.extensions import install_extensions
-from tests.conftest import CORPORA, corpus_file
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import corpus_file
+from tests.project.workflow import copy_project, run_short_workflow
 
 
 def doc_ids(folder: Path):
@@ -27,18 +22,8 @@ def doc_ids(folder: Path):
 
 def test_release_workflow_runs_end_to_end(tmp_path):
     corpus_file("pubtator", "BioRED_TrainDev.PubTator")
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("project.yml", "configs", "scripts", "assets"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
-    short = {**os.environ, "SPACY_CONFIG_OVERRIDES": "--training.max_steps 4 --training.eval_frequency 2 --corpora.dev.limit 5"}
-    result = subprocess.run(
-        [sys.executable, "-m", "spacy", "project", "run", "release", ".", "--vars.corpus_dir", str(CORPORA / "pubtator"),
-         "--vars.external_tokens", "300", "--vars.external_dev", "0.02"],
-        cwd=project, env=short, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    project = copy_project(tmp_path)
+    run_short_workflow(project, "release")
     report = json.loads((project / "corpus/release/report.json").read_text())
     biored = [r for r in report if "BioRED" in r["path"]][0]
     assert biored["written_documents"] == 500 and biored["dev_documents"] == 0
