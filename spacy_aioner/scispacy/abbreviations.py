@@ -1,13 +1,16 @@
 """The ``aioner_abbreviations`` component: one abbreviation, one entity type per document.
 
 After scispaCy's ``abbreviation_detector``, each short form in ``doc._.abbreviations`` knows
-its long form. If the long form is (the tail of) a predicted mention of type T, every
-occurrence of the short form becomes a mention of type T: missed short forms are added,
-short forms of another type are relabelled. If the long form was missed but the short form
-was tagged, the long form is added with the short form's type. ``doc.ents`` is then
-resolved again (longest first), keeping entities of other pipes.
+its long form. Each abbreviation's type is decided once, from the model's mentions as they came
+in (`decide_types` states the rule): the long form's own mention, else the short forms' majority.
+Every occurrence of the short form then carries that type (missed ones added, others
+relabelled), and a missed long form is added. Added and relabelled mentions carry the score the
+decision came from. Nothing depends on the order of ``doc._.abbreviations`` (which varies from
+run to run). ``doc.ents`` is then resolved again (longest first), keeping other pipes' entities.
 """
-from typing import Callable, Dict, List, Optional, Tuple
+import math
+from collections import Counter, defaultdict
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -15,6 +18,7 @@ from spacy.util import filter_spans, registry
 
 from ..ents import above_threshold, add_where_free
 from ..extensions import SPANS_KEY
+from ..scheme import ENTITY_TYPES
 
 
 @Language.factory(
@@ -58,7 +62,7 @@ def add_abbreviation_step(nlp: Language) -> Language:
 
 
 class AbbreviationConsistency:
-    """Propagates the long form's type to every short-form occurrence (and back)."""
+    """One type per abbreviation: its long form's, decided once from the model's mentions."""
 
     def __init__(self, name: str = "aioner_abbreviations", *, spans_key: str = SPANS_KEY, add_long_forms: bool = True):
         self.name = name
@@ -69,62 +73,139 @@ class AbbreviationConsistency:
         if self.spans_key not in doc.spans or not doc._.abbreviations:
             return doc
         group = doc.spans[self.spans_key]
-        spans = list(group)
-        scores = list(group.attrs.get("scores", [1.0] * len(spans)))
-        by_offsets: Dict[Tuple[int, int], int] = {(s.start, s.end): i for i, s in enumerate(spans)}
-        changed = False
-        for short in doc._.abbreviations:
-            long_form: Optional[Span] = short._.long_form
-            etype = _type_covering(spans, long_form) if long_form is not None else None
-            if etype is None:
-                etype = _type_at(spans, short)
-                if etype is None or long_form is None or not self.add_long_forms:
-                    continue
-                if _type_covering(spans, long_form) is None and (long_form.start, long_form.end) not in by_offsets:
-                    by_offsets[(long_form.start, long_form.end)] = len(spans)
-                    spans.append(Span(doc, long_form.start, long_form.end, label=etype))
-                    scores.append(float("nan"))
-                    changed = True
-                continue
-            key = (short.start, short.end)
-            if key in by_offsets:
-                i = by_offsets[key]
-                if spans[i].label_ != etype:
-                    spans[i] = Span(doc, short.start, short.end, label=etype, kb_id=spans[i].kb_id)
-                    changed = True
-            elif not any(s.start < short.end and short.start < s.end for s in spans):
-                by_offsets[key] = len(spans)
-                spans.append(Span(doc, short.start, short.end, label=etype))
-                scores.append(float("nan"))  # added by rule, not scored by the model
-                changed = True
-        if changed:
-            attrs = dict(group.attrs)
-            order = sorted(range(len(spans)), key=lambda k: (spans[k].start, spans[k].end, spans[k].label_))
-            doc.spans[self.spans_key] = [spans[k] for k in order]
-            for key, values in attrs.items():
-                if isinstance(values, list) and len(values) == len(group):
-                    values = values + [None] * (len(spans) - len(values))
-                    values = [values[k] for k in order]
-                doc.spans[self.spans_key].attrs[key] = values
-            doc.spans[self.spans_key].attrs["scores"] = [scores[k] for k in order]
-            min_score = attrs.get("min_score")
-            doc.ents = _merge_ents(doc, [spans[k] for k in order if above_threshold(scores[k], min_score, spans[k].label_)], group)
+        mentions = [Mention(span, _score(group, i), i) for i, span in enumerate(group)]
+        writes = decide_types(abbreviation_pairs(doc), mentions, add_long_forms=self.add_long_forms)
+        if writes:
+            self._rewrite(doc, group, mentions, writes)
         return doc
 
+    def _rewrite(self, doc: Doc, group, mentions: List["Mention"], writes: Dict[Tuple[int, int], "Decision"]) -> None:
+        """The span group with every decided offset carrying its decided type (one span per
+        (start, end, label), the highest score), sorted; then doc.ents resolved again."""
+        rows: Dict[Tuple[int, int, str], Tuple[Span, float, Optional[int]]] = {}
 
-def _type_covering(spans: List[Span], long_form: Span) -> Optional[str]:
-    """Type of the mention equal to the long form, or ending with it (the longest such)."""
-    best = None
-    for span in spans:
-        if span.end == long_form.end and span.start <= long_form.start + 1 and span.start >= long_form.start - 3:
-            if best is None or len(span) > len(best):
-                best = span
-    return best.label_ if best is not None else None
+        def put(span: Span, score: float, source: Optional[int]) -> None:
+            key = (span.start, span.end, span.label_)
+            if key not in rows or _rank(score) > _rank(rows[key][1]):
+                rows[key] = (span, score, source if key not in rows else rows[key][2])
+
+        for m in mentions:
+            decision = writes.get((m.start, m.end))
+            if decision is None or m.label == decision.label:
+                put(m.span, m.score, m.index)
+            else:  # relabelled: the decision's score, its own kb_id and other attributes
+                put(Span(doc, m.start, m.end, label=decision.label, kb_id=m.span.kb_id), decision.score, m.index)
+        for (start, end), decision in sorted(writes.items()):
+            if decision.add and (start, end, decision.label) not in rows:
+                put(Span(doc, start, end, label=decision.label), decision.score, None)
+        ordered = [rows[key] for key in sorted(rows)]
+        attrs = dict(group.attrs)
+        doc.spans[self.spans_key] = [span for span, _, _ in ordered]
+        new_group = doc.spans[self.spans_key]
+        for key, values in attrs.items():
+            if isinstance(values, list) and len(values) == len(group):
+                values = [values[source] if source is not None else None for _, _, source in ordered]
+            new_group.attrs[key] = values
+        new_group.attrs["scores"] = [score for _, score, _ in ordered]
+        min_score = attrs.get("min_score")
+        kept = [span for span, score, _ in ordered if above_threshold(score, min_score, span.label_)]
+        doc.ents = _merge_ents(doc, kept, group)
 
 
-def _type_at(spans: List[Span], short: Span) -> Optional[str]:
-    exact = [s for s in spans if s.start == short.start and s.end == short.end]
-    return exact[0].label_ if exact else None
+class Mention(NamedTuple):
+    span: Span
+    score: float
+    index: int
+
+    @property
+    def start(self) -> int:
+        return self.span.start
+
+    @property
+    def end(self) -> int:
+        return self.span.end
+
+    @property
+    def label(self) -> str:
+        return self.span.label_
+
+
+class Decision(NamedTuple):
+    """The type decided for an offset range, the score it carries, and whether a span may be
+    added there when the model had none."""
+    label: str
+    score: float
+    add: bool
+
+
+def abbreviation_pairs(doc: Doc) -> List[Tuple[Tuple[int, int], List[Tuple[int, int]]]]:
+    """Each long form's token offsets with the offsets of its short-form occurrences, sorted:
+    scispaCy's ``doc._.abbreviations`` comes in an order that varies from run to run."""
+    forms: Dict[Tuple[int, int], set] = defaultdict(set)
+    for short in doc._.abbreviations:
+        long_form = short._.long_form
+        if long_form is not None:
+            forms[(long_form.start, long_form.end)].add((short.start, short.end))
+    return [(long_form, sorted(shorts)) for long_form, shorts in sorted(forms.items())]
+
+
+def decide_types(pairs, mentions: List[Mention], *, add_long_forms: bool = True) -> Dict[Tuple[int, int], Decision]:
+    """The type each abbreviation's offsets should carry, from the model's mentions only (never
+    from a type this step wrote), so the result does not depend on the order of `pairs`:
+
+    1. the long form's own mention (the longest mention ending where the long form ends, starting
+       at most 3 tokens before or 1 after it): its type and score; among equally long ones the
+       highest score, then the first type in ENTITY_TYPES order;
+    2. else the mentions exactly at the short forms: the most frequent type, then the highest
+       score, then ENTITY_TYPES order; the long form is then added with that type;
+    3. else nothing.
+    Every short-form occurrence gets the decided type (added where no mention overlaps it).
+    Where two abbreviations claim the same offsets, the higher score wins, then type order."""
+    writes: Dict[Tuple[int, int], Decision] = {}
+
+    def claim(offsets: Tuple[int, int], decision: Decision) -> None:
+        if offsets not in writes or _preference(decision) > _preference(writes[offsets]):
+            writes[offsets] = decision
+
+    for (long_start, long_end), shorts in pairs:
+        covering = [m for m in mentions if m.end == long_end and long_start - 3 <= m.start <= long_start + 1]
+        if covering:
+            best = max(covering, key=lambda m: (len(m.span), _rank(m.score), -_type_order(m.label)))
+            decision = Decision(best.label, best.score, True)
+        else:
+            at_short = [m for m in mentions if (m.start, m.end) in set(shorts)]
+            if not at_short:
+                continue
+            votes = Counter(m.label for m in at_short)
+            top = {label: max(_rank(m.score) for m in at_short if m.label == label) for label in votes}
+            label = max(votes, key=lambda t: (votes[t], top[t], -_type_order(t)))
+            score = max((m.score for m in at_short if m.label == label), key=_rank)
+            decision = Decision(label, score, True)
+            if add_long_forms:
+                claim((long_start, long_end), decision)
+        for offsets in shorts:
+            overlapped = any(m.start < offsets[1] and offsets[0] < m.end and (m.start, m.end) != offsets for m in mentions)
+            claim(offsets, decision._replace(add=not overlapped))
+    return writes
+
+
+def _score(group, i: int) -> float:
+    scores = group.attrs.get("scores")
+    value = scores[i] if scores and i < len(scores) else None
+    return float("nan") if value is None else float(value)
+
+
+def _rank(score: float) -> float:
+    """Scores compared with a missing one (nan) ranked lowest."""
+    return -math.inf if math.isnan(score) else score
+
+
+def _type_order(label: str) -> int:
+    return ENTITY_TYPES.index(label) if label in ENTITY_TYPES else len(ENTITY_TYPES)
+
+
+def _preference(decision: Decision) -> Tuple[float, int, str]:
+    return (_rank(decision.score), -_type_order(decision.label), decision.label)
 
 
 def _merge_ents(doc: Doc, spans: List[Span], previous_group) -> List[Span]:
