@@ -4,8 +4,8 @@
   each loading the pipeline once and using one torch thread; at most a few batches per
   worker are in flight, so memory stays bounded whatever the collection's size. A worker
   that cannot load the pipeline, or dies, stops the run with a WorkerError (no respawning).
-- ``RayEngine``: Ray Data over the batches of each input file, with actors that load the
-  pipeline once; a local Ray instance by default, a cluster when given an address.
+- ``RayEngine``: Ray actors that load the pipeline once per run and annotate the batches of
+  every input file; a local Ray instance by default, a cluster when given an address.
 """
 import multiprocessing
 import pickle
@@ -20,6 +20,7 @@ from .worker import Annotator, Result
 
 _worker: Optional[Annotator] = None
 _start_error: Optional[str] = None
+_pipeline_loads = 0  # in this process: what a Ray actor reports, to show it loaded once
 
 
 class WorkerError(RuntimeError):
@@ -29,6 +30,8 @@ class WorkerError(RuntimeError):
 def load_annotator(model: str, threads: int = 0, **options) -> Annotator:
     """The pipeline `model` with `options` (task, quantize, min_score), or a one-line
     WorkerError saying why it cannot load."""
+    global _pipeline_loads
+    _pipeline_loads += 1
     try:
         return Annotator(model, threads=threads, **options)
     except Exception as err:  # noqa: BLE001 - whatever spaCy raises, the user gets one line
@@ -106,17 +109,31 @@ class LocalEngine:
 
 
 class _RayAnnotator:
-    """A Ray Data actor: loads the pipeline once, annotates pickled batches."""
+    """A Ray actor: loads the pipeline once, then annotates pickled batches for the whole run."""
 
     def __init__(self, model: str, options: dict):
-        self.annotator = load_annotator(model, threads=1, **options)
+        try:
+            self.annotator = load_annotator(model, threads=1, **options)
+            self.error = None
+        except WorkerError as err:  # kept, and reported by `ready`: the driver learns why
+            self.error = str(err)
 
-    def __call__(self, rows):
-        return {"results": [pickle.dumps(self.annotator(*pickle.loads(job))) for job in rows["batch"]]}
+    def ready(self) -> Optional[str]:
+        return self.error
+
+    def annotate(self, job: bytes) -> bytes:
+        batch, output_format = pickle.loads(job)
+        return pickle.dumps(self.annotator(batch, output_format))
+
+    def pipeline_loads(self) -> int:
+        """How many times this actor's process loaded a pipeline."""
+        return _pipeline_loads
 
 
 class RayEngine:
-    """Annotate with Ray Data: one dataset per input file, `n_actors` pipeline actors."""
+    """Annotate on Ray: `n_actors` actors, created on first use, each loading the pipeline once
+    and kept for every file of the run. Batches go round-robin, at most two in flight per
+    actor, and come back in input order."""
 
     def __init__(self, model: str, task: Optional[str] = None, n_actors: int = 1,
                  address: Optional[str] = None, **options):
@@ -129,22 +146,46 @@ class RayEngine:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         self.args = (model, {"task": task, **options})
         self.n_actors = n_actors
+        self.actors: List = []
+
+    def _start(self) -> None:
+        actor_class = self.ray.remote(num_cpus=1)(_RayAnnotator)
+        self.actors = [actor_class.remote(*self.args) for _ in range(self.n_actors)]
+        try:
+            errors = [e for e in self.ray.get([a.ready.remote() for a in self.actors]) if e]
+        except self.ray.exceptions.RayError as err:
+            raise WorkerError(f"a Ray actor could not start: {str(err).strip().splitlines()[0]}") from None
+        if errors:
+            raise WorkerError(f"a Ray actor could not start: {errors[0]}")
 
     def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
-        items = [{"batch": pickle.dumps((batch, output_format))} for batch in batches]
-        if not items:
-            return
-        context = self.ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True
-        context.enable_progress_bars = False
-        dataset = self.ray.data.from_items(items).map_batches(
-            _RayAnnotator, fn_constructor_args=self.args, batch_size=1, concurrency=self.n_actors,
-        )
-        for row in dataset.iter_rows():
-            yield pickle.loads(row["results"])
+        if not self.actors:
+            self._start()
+        pending = deque()
+        try:
+            for i, batch in enumerate(batches):
+                actor = self.actors[i % len(self.actors)]
+                pending.append(actor.annotate.remote(pickle.dumps((batch, output_format))))
+                if len(pending) >= 2 * len(self.actors):
+                    yield pickle.loads(self.ray.get(pending.popleft()))
+            while pending:
+                yield pickle.loads(self.ray.get(pending.popleft()))
+        except self.ray.exceptions.RayActorError as err:
+            raise WorkerError(f"a Ray actor died ({str(err).strip().splitlines()[0]}); finished files are kept, "
+                              "rerun to resume") from None
+        finally:
+            for ref in pending:
+                self.ray.cancel(ref)
+
+    def pipeline_loads(self) -> int:
+        """Pipeline loads over all actors so far (one per actor when they are kept)."""
+        return sum(self.ray.get([a.pipeline_loads.remote() for a in self.actors]))
 
     def close(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.actors = []
         self.ray.shutdown()
 
     def abort(self) -> None:
-        self.ray.shutdown()
+        self.close()

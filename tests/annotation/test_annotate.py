@@ -118,6 +118,30 @@ def test_ray_engine_gives_the_same_output_as_local(model, inputs, tmp_path):
     assert json.loads(local.stdout)["documents"] == json.loads(ray.stdout)["documents"] > 0
 
 
+def test_ray_actors_load_the_pipeline_once_for_every_file(model, inputs, tmp_path):
+    pytest.importorskip("ray")
+    from spacy_aioner.annotation.engines import RayEngine
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):  # five files: each used to get its own actors, and its own pipeline loads
+        (folder / f"copy{i}.PubTator").write_bytes((inputs / "ex1.PubTator").read_bytes())
+    (folder / "ex2.BioC.xml").write_bytes((inputs / "ex2.BioC.xml").read_bytes())
+    (folder / "ex1.PubTator").write_bytes((inputs / "ex1.PubTator").read_bytes())
+    engine = RayEngine(model, None, n_actors=2)
+    try:
+        summary = annotate_files([folder], tmp_path / "out", engine, batch_size=2)
+        assert summary.files_done == 5 and not summary.files_failed
+        assert engine.pipeline_loads() == 2
+    finally:
+        engine.close()
+    local = LocalEngine(model, None)
+    annotate_files([folder], tmp_path / "local", local, batch_size=2)
+    local.close()
+    for name in outputs_of(folder):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+
+
 def test_quantize_and_min_score_reach_the_loaded_pipeline(model, inputs, tmp_path):
     engine = LocalEngine(model, None, quantize="int8", min_score=0.5)
     nlp = engine.annotator.nlp
