@@ -9,4 +9,4 @@ def main() -> None:
     """All-in-one biomedical NER for spaCy: convert corpora, annotate collections."""
 
 
-from . import annotate, convert, kb, serve  # noqa: E402,F401  (registers the commands)
+from . import annotate, convert, kb, serve, teacher  # noqa: E402,F401  (registers the commands)

@@ -96,6 +96,14 @@ class ConstrainedCRF(nn.Module):
         ]
 
 
+    def distributions(self, emissions: Sequence[numpy.ndarray], label_masks: Sequence[Sequence[bool]]) -> List[numpy.ndarray]:
+        """Each token's marginal distribution over the labels, a (tokens, labels) array per input."""
+        padded, lengths = pad_batch(emissions, len(self.labels))
+        mask = numpy.asarray(label_masks, dtype=bool).reshape(len(emissions), len(self.labels))
+        marginals = forward_backward(padded, lengths, mask, *self.constraint_arrays())
+        return [marginals[i, : int(n)] for i, n in enumerate(lengths)]
+
+
 def pad_batch(emissions: Sequence[numpy.ndarray], n_labels: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """Zero-padded float64 ``(batch, time, labels)`` array and the lengths."""
     lengths = numpy.asarray([len(e) for e in emissions], dtype=numpy.int64)

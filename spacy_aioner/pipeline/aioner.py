@@ -47,6 +47,9 @@ upstream = "*"
 DEFAULT_AIONER_MODEL = Config().from_str(DEFAULT_AIONER_MODEL_CONFIG)["model"]
 ENTS_RULES = ("longest", "score")
 
+# where a training document carries a teacher's per-token label distributions (spacy_aioner.distill)
+TEACHER_KEY = "aioner_teacher"
+
 # (task, label ids, per-token confidence) for each task run on a document
 TaskPrediction = Tuple[str, List[int], List[float]]
 
@@ -72,6 +75,7 @@ def make_aioner_scorer() -> Callable:
         "ents_rule": "longest",
         "overwrite_ents": False,
         "min_score": 0.0,
+        "distill_weight": 0.0,
         "scorer": {"@scorers": "spacy-aioner.aioner_scorer.v1"},
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
@@ -87,12 +91,16 @@ def make_aioner(
     overwrite_ents: bool,
     scorer: Optional[Callable],
     min_score: Union[float, Dict[str, float]] = 0.0,
+    distill_weight: float = 0.0,
 ) -> "AIONER":
     """All-in-one biomedical NER. `task` is one of Gene, Chemical, Disease, Species,
     Variant, CellLine, ALL; `tasks` (a list) runs one pass per task instead. Mentions scored
-    below `min_score` (one value, or per type) stay in the span group only."""
+    below `min_score` (one value, or per type) stay in the span group only. In training,
+    `distill_weight` > 0 adds a soft-label term towards a teacher's distributions where the
+    training documents carry them (see spacy_aioner.distill)."""
     return AIONER(nlp.vocab, model, name=name, task=task, tasks=tasks, spans_key=spans_key,
-                  ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer, min_score=min_score)
+                  ents_rule=ents_rule, overwrite_ents=overwrite_ents, scorer=scorer, min_score=min_score,
+                  distill_weight=distill_weight)
 
 
 class AIONER(TrainingRecord, TrainablePipe):
@@ -111,6 +119,7 @@ class AIONER(TrainingRecord, TrainablePipe):
         overwrite_ents: bool = False,
         scorer: Optional[Callable] = aioner_score,
         min_score: Union[float, Dict[str, float]] = 0.0,
+        distill_weight: float = 0.0,
     ) -> None:
         """Initialize the pipe; `tasks`, when given, overrides `task` (first one shapes the
         shared encoder pass, each further one costs one more encoder pass)."""
@@ -128,6 +137,9 @@ class AIONER(TrainingRecord, TrainablePipe):
         self.ents_rule = ents_rule
         self.overwrite_ents = overwrite_ents
         self.min_score = self._check_min_score(min_score)
+        if not (isinstance(distill_weight, (int, float)) and distill_weight >= 0):
+            raise ValueError(f"{name}: distill_weight must be a number >= 0, got {distill_weight!r}")
+        self.distill_weight = float(distill_weight)
         self.scorer = scorer
         self.cfg = {"labels": list(self.scheme.labels)}
         self.reset_training_record()
@@ -282,9 +294,41 @@ class AIONER(TrainingRecord, TrainablePipe):
                 d = probs.copy()
                 d[numpy.arange(len(gold)), gold] -= 1.0
                 d_emissions.append(self.model.ops.asarray2f(d))
+        if self.distill_weight:
+            loss += self._add_distillation(examples, emissions, masks, d_emissions)
         if numpy.isnan(loss):
             raise ValueError(f"{self.name}: NaN loss")
         return loss, d_emissions
+
+    def label_distributions(self, docs: List[Doc]) -> List[numpy.ndarray]:
+        """Each token's distribution over ``self.labels`` under its document's task, a
+        (tokens, labels) array per doc: the CRF's marginals (the softmax's probabilities). The
+        docs must have been run through the upstream transformer (``doc._.trf_data``)."""
+        if not any(len(doc) for doc in docs):
+            return [numpy.zeros((0, len(self.labels)), dtype="float32") for _ in docs]
+        emissions = [self.model.ops.to_numpy(e) for e in self.model.predict(docs)]
+        masks = [self.scheme.allowed_mask(self.doc_task(doc)) for doc in docs]
+        if self.decoder == "softmax":
+            return [_masked_softmax(e, numpy.asarray(m, dtype="float32")) for e, m in zip(emissions, masks)]
+        return crf_module(self.model).distributions(emissions, masks)
+
+    def _add_distillation(self, examples: List[Example], emissions: List, masks: numpy.ndarray, d_emissions: List) -> float:
+        """Soft-label term: cross-entropy of the task-masked softmax of the emissions against
+        the teacher's distribution (KL up to the teacher's entropy), times `distill_weight`;
+        its gradient is added to `d_emissions`. Documents without teacher labels add nothing."""
+        loss = 0.0
+        for i, eg in enumerate(examples):
+            target = eg.reference.user_data.get(TEACHER_KEY)
+            if target is None:
+                continue
+            target = numpy.asarray(target, dtype="float32")
+            if target.shape != (len(eg.predicted), len(self.labels)):
+                raise ValueError(f"{self.name}: teacher distributions of shape {target.shape} for a document of "
+                                 f"{len(eg.predicted)} tokens and {len(self.labels)} labels")
+            probs = _masked_softmax(self.model.ops.to_numpy(emissions[i]), masks[i])
+            loss -= self.distill_weight * float((target * numpy.log(probs + 1e-9)).sum())
+            d_emissions[i] = d_emissions[i] + self.model.ops.asarray2f(self.distill_weight * (probs - target))
+        return loss
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
                    labels: Optional[List[str]] = None) -> None:
