@@ -28,7 +28,9 @@ from ..extensions import install_extensions
 from ..scheme import AIO, ALL, MARKERS, close_marker, open_marker
 
 CONTEXT_ATTR = "aioner_task_context"
-QUANTIZE_MODES = ("int8",)
+# "int8": every Linear, one scale per weight tensor; "int8-channel": one scale per output row;
+# "int8-ffn": per row, the feed-forward layers only (two thirds of the Linear work), attention fp32
+QUANTIZE_MODES = ("int8", "int8-channel", "int8-ffn")
 
 
 @dataclass
@@ -108,15 +110,29 @@ def build_task_transformer_model(
 
 
 def quantize_encoder(model: TaskTransformerModel, mode: str) -> None:
-    """Replace the encoder's ``nn.Linear`` layers by dynamically quantized ones (int8 weights,
-    activations quantized on the fly) for CPU inference. The model cannot train or be saved
-    afterwards (the component refuses both)."""
+    """Replace the encoder's ``nn.Linear`` layers (all, or the feed-forward ones: see
+    QUANTIZE_MODES) by dynamically quantized ones (int8 weights, activations quantized on the
+    fly) for CPU inference. The model cannot train or be saved afterwards (the component
+    refuses both)."""
     if mode not in QUANTIZE_MODES:
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)} or null, got {mode!r}")
     if model.quantized:
         return
-    torch.ao.quantization.quantize_dynamic(model.transformer, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    quantization = torch.ao.quantization
+    qconfig = quantization.default_dynamic_qconfig if mode == "int8" else quantization.per_channel_dynamic_qconfig
+    if mode == "int8-ffn":
+        spec = {name: qconfig for name, module in model.transformer.named_modules()
+                if isinstance(module, torch.nn.Linear) and _is_feed_forward(name)}
+    else:
+        spec = {torch.nn.Linear: qconfig}
+    quantization.quantize_dynamic(model.transformer, spec, dtype=torch.qint8, inplace=True)
     model.quantized = mode
+
+
+def _is_feed_forward(name: str) -> bool:
+    """A BERT layer's feed-forward Linear: ``encoder.layer.N.intermediate.dense`` or
+    ``encoder.layer.N.output.dense`` (not ``attention.output.dense``)."""
+    return name.endswith("intermediate.dense") or (name.endswith("output.dense") and "attention" not in name)
 
 
 def init(model: TaskTransformerModel, X=None, Y=None) -> None:

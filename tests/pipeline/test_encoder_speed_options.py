@@ -2,6 +2,7 @@
 import numpy
 import pytest
 import spacy
+import torch
 
 from spacy_aioner.corpora.docs import build_doc
 from spacy_aioner.corpora.records import Passage, SourceDocument
@@ -43,6 +44,23 @@ def test_int8_output_is_close_to_fp32_and_the_saved_weights_stay(saved):
             cosine = (x * y).sum(axis=1) / (numpy.linalg.norm(x, axis=1) * numpy.linalg.norm(y, axis=1))
             assert cosine.min() > 0.98
     assert {p: p.read_bytes() for p in saved.rglob("*") if p.is_file()} == files
+
+
+@pytest.mark.parametrize("mode", ["int8-channel", "int8-ffn"])
+def test_per_channel_and_feed_forward_int8(saved, mode):
+    fp32 = spacy.load(saved)
+    quantized = spacy.load(saved, config={"components": {"aioner_transformer": {"quantize": mode}}})
+    layer = quantized.get_pipe("aioner_transformer").model.transformer.encoder.layer[0]
+    assert "quantized" in type(layer.intermediate.dense).__module__ and "quantized" in type(layer.output.dense).__module__
+    attention_quantized = "quantized" in type(layer.attention.self.query).__module__
+    assert attention_quantized == (mode == "int8-channel")  # int8-ffn leaves attention in fp32
+    assert layer.intermediate.dense.weight().qscheme() == torch.per_channel_affine
+    _, a = hidden_states(fp32, TEXTS)
+    _, b = hidden_states(quantized, TEXTS)
+    for doc_a, doc_b in zip(a, b):
+        for x, y in zip(doc_a, doc_b):
+            cosine = (x * y).sum(axis=1) / (numpy.linalg.norm(x, axis=1) * numpy.linalg.norm(y, axis=1))
+            assert cosine.min() > 0.98
 
 
 def test_an_int8_pipeline_refuses_to_train_or_be_saved(saved, tmp_path):
