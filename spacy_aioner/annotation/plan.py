@@ -89,6 +89,7 @@ def plan_run(
                                     "choose an output folder outside the inputs")
             plan.jobs.append(_job(given, Path(given.name), output_dir, input_format, output_format))
     _refuse_clashes(plan.jobs, output_dir)
+    _refuse_run_file_names(plan.jobs, output_dir)
     sources = {job.source.resolve() for job in plan.jobs}
     for job in plan.jobs:
         if job.target.resolve() in sources:
@@ -125,6 +126,16 @@ def _refuse_clashes(jobs: List[FileJob], output_dir: Path) -> None:
                            for target, found in sorted(clashes.items()))
         raise AnnotateError(f"{len(clashes)} output(s) would be written by more than one input: {listed} "
                             "(annotate them into separate --output folders)")
+
+
+def _refuse_run_file_names(jobs: List[FileJob], output_dir: Path) -> None:
+    """An input whose output would take the name of a file the run writes itself (the summary,
+    a rejects list, a hidden temporary) is refused: the run would overwrite its annotations."""
+    for job in jobs:
+        name = job.relative.name
+        if job.relative == Path(SUMMARY_NAME) or name.endswith(REJECTS_SUFFIX) or name.startswith("."):
+            raise AnnotateError(f"{job.source}: its output {output_dir / job.relative} would be overwritten by the "
+                                "run's own files (summary.json, *.rejects.tsv, hidden temporaries): rename the input")
 
 
 def check_writable(output_dir: Path) -> None:

@@ -235,3 +235,18 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(model, tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     summary = json.loads(rerun.stdout)
     assert summary["files_already_done"] == 1 and summary["files_done"] == 1 and summary["documents"] == 3002
+
+
+def test_an_input_named_like_the_runs_own_files_is_refused(tmp_path):
+    """Issue 61 (2): `summary.json` given as an input was annotated into out/summary.json,
+    which the run summary then overwrote."""
+    for name in ("summary.json", "a.rejects.tsv"):
+        given = tmp_path / name
+        given.write_text(pubtator(1), encoding="utf8")
+        with pytest.raises(AnnotateError, match="would be overwritten by the run's own files"):
+            plan_run([given], tmp_path / "out", input_format="pubtator")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "summary.json").write_text(pubtator(1), encoding="utf8")
+    plan = plan_run([folder], tmp_path / "out2", input_format="pubtator")  # in a folder: listed as ignored
+    assert plan.jobs == [] and plan.ignored == [str(folder / "summary.json")]
