@@ -8,8 +8,11 @@
   every input file; a local Ray instance by default, a cluster when given an address.
 """
 import multiprocessing
+import os
 import pickle
 import signal
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,13 +42,27 @@ def load_annotator(model: str, threads: int = 0, **options) -> Annotator:
         raise WorkerError(f"cannot load the pipeline {model!r}: {type(err).__name__}: {first}") from err
 
 
-def _init_worker(model: str, options: dict) -> None:
+def _init_worker(model: str, options: dict, parent: int) -> None:
     global _worker, _start_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    _exit_with_parent(parent)
     try:
         _worker = load_annotator(model, threads=1, **options)
     except WorkerError as err:  # kept, and raised by the first batch: the parent learns why
         _start_error = str(err)
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A daemon thread that ends this worker when its parent `parent` dies (killed with SIGKILL,
+    say: the pool can then not stop it), instead of living on, blocked, under init. The pid comes
+    from the parent: the parent may be dead before this worker gets here."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _run_batch(job) -> List[Result]:
@@ -66,7 +83,7 @@ class LocalEngine:
             self.annotator = load_annotator(model, **options)
         else:
             self.pool = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker, initargs=(model, options))
+                                            initializer=_init_worker, initargs=(model, options, os.getpid()))
 
     def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
         if self.pool is None:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -235,6 +236,56 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(model, tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     summary = json.loads(rerun.stdout)
     assert summary["files_already_done"] == 1 and summary["files_done"] == 1 and summary["documents"] == 3002
+
+
+def test_workers_end_when_the_parent_is_killed(model, tmp_path):
+    """Issue 61 (4): after SIGKILL of annotate, its spawned workers lived on under init."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "large.PubTator").write_text(pubtator(3000), encoding="utf8")
+    cmd = [sys.executable, "-m", "spacy_aioner", "annotate", str(tmp_path / "in"), "--model", model,
+           "--output", str(tmp_path / "out"), "--batch-size", "1", "--n-process", "2"]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 180
+    workers = []
+    while len(workers) < 2 and time.time() < deadline:
+        time.sleep(0.5)
+        workers = [pid for pid in children(process.pid) if "spawn_main" in cmdline(pid)]
+    assert len(workers) == 2, "the workers did not start"
+    while not any((tmp_path / "out").glob(".large*")) and time.time() < deadline:
+        time.sleep(0.5)  # the workers are annotating
+    process.kill()
+    process.wait()
+    deadline = time.time() + 30
+    while any(alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in workers if alive(pid)]
+
+
+def children(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def cmdline(pid):
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def alive(pid):
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_an_input_named_like_the_runs_own_files_is_refused(tmp_path):
