@@ -65,6 +65,30 @@ def test_all_workflow_runs_end_to_end(tmp_path):
     assert 0.0 <= calibration["ece_after_out_of_fold"] <= 1.0 and calibration["mentions"] > 0
     assert (project / "metrics/reliability.png").exists() and (project / "metrics/precision_recall.png").exists()
     assert_training_log_plots_and_run_is_recorded(project)
+    assert_distill_runs_from_the_trained_all_pipeline(project)
+
+
+def assert_distill_runs_from_the_trained_all_pipeline(project):
+    """`distill` after `all`: the teacher labels small uncapped-style corpora, a 2-layer student
+    trains a few steps, is evaluated, calibrated and packaged as the fast profile."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    from spacy_aioner.corpora.doc_ids import docbin_doc_ids
+
+    run_short_workflow(project, "distill", "--vars.distill_tokens", "400", "--vars.student_layers", "2")
+    teacher_report = json.loads((project / "corpus/teacher/teacher_report.json").read_text())
+    assert len(teacher_report) == 9 and "BC5CDR_TrainDev" in teacher_report  # its two tasks, one corpus
+    assert set(teacher_report["BC5CDR_TrainDev"]["gold"]) <= {"Chemical", "Disease"}
+    held_out = docbin_doc_ids([project / "corpus/aio/dev.spacy", project / "corpus/aio/dev"])
+    assert not held_out & docbin_doc_ids([project / "corpus/teacher"])
+    docs = list(DocBin().from_disk(project / "corpus/teacher/BioRED_TrainDev.ALL.spacy").get_docs(spacy.blank("en").vocab))
+    assert docs and all(d.user_data["aioner_teacher"].shape[0] == len(d) for d in docs)
+    student = spacy.load(project / "training/distill/model-final")
+    assert len(student.get_pipe("aioner_transformer").model.transformer.encoder.layer) == 2
+    assert student.pipe_names[-1] == "aioner_abbreviations"
+    assert json.loads((project / "metrics/distill.json").read_text())["results"]["dev.spacy"]["docs"] == 100
+    assert list((project / "packages/fast").glob("*/dist/*.tar.gz"))
 
 
 def assert_training_log_plots_and_run_is_recorded(project):

@@ -26,11 +26,11 @@ def copy_project(tmp_path: Path) -> Path:
     return project
 
 
-def run_short_workflow(project: Path, workflow: str) -> None:
+def run_short_workflow(project: Path, workflow: str, *extra_vars: str) -> None:
     """`workflow` on the shared corpora with tiny caps and dev splits, a few training steps."""
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "project", "run", workflow, ".", "--vars.corpus_dir", str(CORPORA / "pubtator"),
-         "--vars.external_tokens", "300", "--vars.external_dev", "0.02"],
+         "--vars.external_tokens", "300", "--vars.external_dev", "0.02", *extra_vars],
         cwd=project, env={**os.environ, "SPACY_CONFIG_OVERRIDES": SHORT_TRAINING}, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
