@@ -1,9 +1,11 @@
 """Throughput of `spacy_aioner annotate`: documents/s and words/s for one process, N worker
-processes and Ray (local), on the same PubTator input, and the wall time projected from the
-best measured per-core rate for 35 million PubMed abstracts on 100 cores.
+processes and Ray (local, N actors kept for the whole run), on the same PubTator input (spread
+over 2N files), the engines taking turns for `rounds` rounds (medians; every sample kept), and
+the wall time projected from the best per-core rate for 35 million PubMed abstracts on 300 cores.
 
-  python bench/annotate_throughput.py --model training/all/model-best --docs 200 [--quantize int8]
+  python bench/annotate_throughput.py --model training/all/model-final --docs 200 [--quantize int8]
 """
+import statistics
 import itertools
 import json
 import os
@@ -23,7 +25,7 @@ from spacy_aioner.corpora.pubtator import read_pubtator
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "BioRED_TrainDev.PubTator"
-PUBMED_ABSTRACTS = 35_000_000
+PUBMED_ABSTRACTS, CLUSTER_CORES = 35_000_000, 300
 
 
 def make_input(folder: Path, corpus: Path, docs: int, files: int) -> int:
@@ -47,7 +49,8 @@ def run(engine, inputs: Path, output: Path, batch_size: int) -> float:
     return seconds
 
 
-def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 200, n_process: int = 2, batch_size: int = 16, corpus: Path = CORPUS,
+def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 200, n_process: int = 2, batch_size: int = 16,
+         corpus: Path = CORPUS, rounds: int = 2,
          quantize: Optional[str] = typer.Option(None, help="int8: the encoder's inference option, for every engine"),
          output: Path = ROOT / "bench" / "results" / "annotate.json"):
     options = {"quantize": quantize} if quantize else {}
@@ -55,30 +58,36 @@ def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 2
         tmp = Path(tmp)
         (tmp / "in").mkdir()
         words = make_input(tmp / "in", corpus, docs, files=2 * n_process)
-        runs = {}
-        for name, make, cores in (
+        engines = (
             (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), None, **options),
              torch.get_num_threads()),
             (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), None, n_process=n_process, **options), n_process),
             (f"ray local, {n_process} actors", lambda: RayEngine(str(model), None, n_actors=n_process, **options), n_process),
-        ):
-            engine = make()  # model loading is not timed
-            seconds = run(engine, tmp / "in", tmp / name.replace(" ", "_").replace(",", ""), batch_size)
-            runs[name] = {"seconds": round(seconds, 2), "docs_per_s": docs / seconds, "words_per_s": words / seconds,
-                          "cores": cores, "docs_per_s_per_core": docs / seconds / cores}
-            typer.echo(f"{name}: {docs / seconds:.2f} docs/s, {words / seconds:.0f} words/s")
+        )
+        samples = {name: [] for name, _, _ in engines}
+        for round_ in range(rounds):
+            for name, make, cores in engines:
+                engine = make()  # model loading is not timed for the local engines
+                out = tmp / f"{name.replace(' ', '_').replace(',', '')}_{round_}"
+                samples[name].append(run(engine, tmp / "in", out, batch_size))
+                typer.echo(f"round {round_ + 1} {name}: {docs / samples[name][-1]:.2f} docs/s")
+        runs = {}
+        for name, _, cores in engines:
+            seconds = statistics.median(samples[name])
+            runs[name] = {"seconds": round(seconds, 2), "samples": samples[name], "docs_per_s": docs / seconds,
+                          "words_per_s": words / seconds, "cores": cores, "docs_per_s_per_core": docs / seconds / cores}
     best = max(r["docs_per_s_per_core"] for r in runs.values())
-    hours = PUBMED_ABSTRACTS / (best * 100) / 3600
+    hours = PUBMED_ABSTRACTS / (best * CLUSTER_CORES) / 3600
     result = {"machine": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(), "docs": docs,
               "model": str(model), "quantize": quantize, "date": time.strftime("%Y-%m-%d"),
               "words": words, "runs": runs, "best_docs_per_s_per_core": best,
-              "projected_hours_35M_abstracts_100_cores": hours}
+              "projected_hours_35M_abstracts_300_cores": hours}
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2))
     typer.echo(MarkdownRenderer().table([[name, f"{r['docs_per_s']:.2f}", f"{r['words_per_s']:.0f}"] for name, r in runs.items()],
                                         ["engine", "docs/s", "words/s"]))
     typer.echo("(model loading is not timed for the local engines; Ray's actors load it inside the run)")
-    typer.echo(f"Projected: {hours:.0f} h for 35M abstracts on 100 cores at {best:.2f} docs/s per core")
+    typer.echo(f"Projected: {hours:.1f} h for 35M abstracts on {CLUSTER_CORES} cores at {best:.2f} docs/s per core")
 
 
 if __name__ == "__main__":
