@@ -34,3 +34,18 @@ def trained_pipeline(tmp_path_factory):
     nlp = make_nlp(build_tiny_bert(tmp_path_factory.mktemp("bert")))
     train(nlp, make_examples(nlp), steps=40)
     return nlp
+
+
+@pytest.fixture(scope="session")
+def chain_pipeline_dir(tmp_path_factory):
+    """A trained tiny pipeline with the abbreviation step, saved as the `all` workflow packages it."""
+    pytest.importorskip("scispacy")
+    from spacy_aioner.scispacy import add_abbreviation_step
+    from tests.pipeline.conftest import make_examples, make_nlp, train
+    from tests.tiny_bert import build_tiny_bert
+
+    root = tmp_path_factory.mktemp("chain")
+    nlp = make_nlp(build_tiny_bert(root / "bert"))
+    train(nlp, make_examples(nlp), steps=40)
+    add_abbreviation_step(nlp).to_disk(root / "pipeline")
+    return root / "pipeline"

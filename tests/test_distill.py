@@ -13,7 +13,7 @@ from spacy.training import Example
 from spacy_aioner.distill import TeacherReport, corpus_of, group_by_corpus, merge_gold, teacher_label
 from spacy_aioner.pipeline.aioner import TEACHER_KEY
 from spacy_aioner.scheme import AIO, ALL
-from tests.pipeline.conftest import make_examples, make_nlp, train
+from tests.pipeline.conftest import train
 from tests.tiny_bert import build_tiny_bert
 
 TEXT = "BRCA1 mutation causes breast cancer in human patients treated with aspirin."
@@ -29,12 +29,11 @@ def gold_doc(nlp, task, mentions, doc_id="1"):
 
 
 @pytest.fixture(scope="module")
-def teacher(tmp_path_factory):
-    root = tmp_path_factory.mktemp("teacher")
-    nlp = make_nlp(build_tiny_bert(root / "bert"))
-    train(nlp, make_examples(nlp), steps=40)
-    nlp.to_disk(root / "pipeline")
-    return nlp, root / "pipeline"
+def teacher(trained_pipeline, tmp_path_factory):
+    """The trained tiny pipeline, and where it is saved."""
+    path = tmp_path_factory.mktemp("teacher") / "pipeline"
+    trained_pipeline.to_disk(path)
+    return trained_pipeline, path
 
 
 def test_one_text_annotated_as_two_tasks_is_one_document_with_both_golds(nlp):

@@ -6,23 +6,15 @@ import sys
 
 import pytest
 
-from spacy_aioner.scispacy import add_abbreviation_step
 from tests.conftest import corpus_file, pubtator_blocks
-from tests.pipeline.conftest import make_examples, make_nlp, train
-from tests.tiny_bert import build_tiny_bert
 
 pytest.importorskip("scispacy")
 COPIES = 4
 
 
 @pytest.fixture(scope="module")
-def chain_model(tmp_path_factory):
-    """A trained tiny pipeline with the abbreviation step, as the `all` workflow packages it."""
-    root = tmp_path_factory.mktemp("chain")
-    nlp = make_nlp(build_tiny_bert(root / "bert"))
-    train(nlp, make_examples(nlp), steps=40)
-    add_abbreviation_step(nlp).to_disk(root / "pipeline")
-    return str(root / "pipeline")
+def chain_model(chain_pipeline_dir):
+    return str(chain_pipeline_dir)
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,8 @@ from spacy.tokens import Span
 from spacy_aioner.corpora.docs import build_doc
 from spacy_aioner.corpora.pubtator import read_pubtator
 from spacy_aioner.scheme import ENTITY_TYPES
-from spacy_aioner.scispacy import add_abbreviation_step
 from spacy_aioner.tokenizer import blank_biomedical
 from tests.conftest import corpus_file
-from tests.pipeline.conftest import make_examples, make_nlp, train
-from tests.tiny_bert import build_tiny_bert
 
 pytest.importorskip("scispacy")
 
@@ -125,15 +122,11 @@ def test_a_missed_long_form_takes_the_short_forms_majority(step):
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    """A trained tiny pipeline with the packaged abbreviation step, saved and loaded again."""
-    root = tmp_path_factory.mktemp("chain")
-    nlp = make_nlp(build_tiny_bert(root / "bert"))
-    train(nlp, make_examples(nlp), steps=40)
-    add_abbreviation_step(nlp).to_disk(root / "pipeline")
+def chain(chain_pipeline_dir):
+    """The trained tiny pipeline with the packaged abbreviation step, loaded from disk."""
     import spacy
 
-    return spacy.load(root / "pipeline")
+    return spacy.load(chain_pipeline_dir)
 
 
 def assert_same(runs, first):
