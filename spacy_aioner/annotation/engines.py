@@ -166,6 +166,9 @@ class RayEngine:
         self.actors: List = []
 
     def _start(self) -> None:
+        cpus = int(self.ray.cluster_resources().get("CPU", 0))
+        if self.n_actors > cpus:  # each actor takes one CPU: the others would wait for ever
+            raise WorkerError(f"{self.n_actors} Ray actors need {self.n_actors} CPUs; the Ray cluster has {cpus}")
         actor_class = self.ray.remote(num_cpus=1)(_RayAnnotator)
         self.actors = [actor_class.remote(*self.args) for _ in range(self.n_actors)]
         try:

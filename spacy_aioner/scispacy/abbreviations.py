@@ -173,7 +173,8 @@ def decide_types(pairs, mentions: List[Mention], *, add_long_forms: bool = True)
             best = max(covering, key=lambda m: (len(m.span), _rank(m.score), -_type_order(m.label)))
             decision = Decision(best.label, best.score, True)
         else:
-            at_short = [m for m in mentions if (m.start, m.end) in set(shorts)]
+            short_offsets = set(shorts)
+            at_short = [m for m in mentions if (m.start, m.end) in short_offsets]
             if not at_short:
                 continue
             votes = Counter(m.label for m in at_short)

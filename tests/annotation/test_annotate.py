@@ -5,7 +5,7 @@ import sys
 import bioc
 import pytest
 
-from spacy_aioner.annotation.engines import LocalEngine
+from spacy_aioner.annotation.engines import LocalEngine, WorkerError
 from spacy_aioner.annotation.job import annotate_files
 from spacy_aioner.corpora.bioc import read_bioc
 from spacy_aioner.corpora.pubtator import read_pubtator
@@ -140,6 +140,12 @@ def test_ray_actors_load_the_pipeline_once_for_every_file(model, inputs, tmp_pat
     local.close()
     for name in outputs_of(folder):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    greedy = RayEngine(model, None, n_actors=4096)  # more actors than CPUs: refused, not a hang
+    try:
+        with pytest.raises(WorkerError, match="4096 Ray actors need 4096 CPUs"):
+            annotate_files([folder], tmp_path / "greedy", greedy, batch_size=2)
+    finally:
+        greedy.close()
 
 
 def test_quantize_and_min_score_reach_the_loaded_pipeline(model, inputs, tmp_path):
