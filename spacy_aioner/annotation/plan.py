@@ -10,7 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..corpora.formats import detect_format
 
@@ -78,7 +78,9 @@ def plan_run(
             if resolved_out == resolved or resolved in resolved_out.parents:
                 raise AnnotateError(f"--output {output_dir} is the input folder {given} or inside it: "
                                     "choose an output folder outside the inputs")
-            for path in _walk(given):
+            files, skipped = _walk(given)
+            plan.ignored.extend(skipped)
+            for path in files:
                 if is_run_file(path):  # hidden folders are not walked
                     plan.ignored.append(str(path))
                     continue
@@ -99,13 +101,39 @@ def plan_run(
     return plan
 
 
-def _walk(folder: Path) -> List[Path]:
-    """Every file under `folder`, hidden folders left out, in sorted order."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / name for name in sorted(files))
-    return found
+def _walk(folder: Path) -> Tuple[List[Path], List[str]]:
+    """Every file under `folder`, symlinked folders followed once (real folders first, each
+    level in name order); hidden folders are left out. Also what was not taken, each with why: a symlink loop, a folder or
+    file reached twice (through a link), a broken link."""
+    found, ignored = [], []
+    walked: Dict[Path, Path] = {folder.resolve(): folder}
+    files_seen: Dict[Path, Path] = {}
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        kept = []
+        names = sorted((d for d in dirs if not d.startswith(".")), key=lambda d: ((Path(root) / d).is_symlink(), d))
+        for name in names:  # real folders before links, so that a folder is named by its own path
+            path = Path(root) / name
+            real = path.resolve()
+            if real in walked:
+                here = Path(root).resolve()
+                why = "symlink loop" if real == here or real in here.parents else "folder reached twice"
+                ignored.append(f"{path} ({why}: {walked[real]})")
+                continue
+            walked[real] = path
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(files):
+            path = Path(root) / name
+            if not path.exists():
+                ignored.append(f"{path} (broken symlink)")
+                continue
+            real = path.resolve()
+            if real in files_seen:
+                ignored.append(f"{path} (file reached twice: {files_seen[real]})")
+                continue
+            files_seen[real] = path
+            found.append(path)
+    return found, ignored
 
 
 def _job(path: Path, relative: Path, output_dir: Path, input_format, output_format) -> FileJob:

@@ -301,3 +301,21 @@ def test_an_input_named_like_the_runs_own_files_is_refused(tmp_path):
     (folder / "summary.json").write_text(pubtator(1), encoding="utf8")
     plan = plan_run([folder], tmp_path / "out2", input_format="pubtator")  # in a folder: listed as ignored
     assert plan.jobs == [] and plan.ignored == [str(folder / "summary.json")]
+
+
+def test_symlinked_folders_are_walked_once_and_what_is_left_out_says_why(tmp_path):
+    """Issue 61 (3): symlinked sub-folders were silently not walked, a loop silently skipped."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "linked.PubTator").write_text(pubtator(1), encoding="utf8")
+    folder = tmp_path / "in"
+    (folder / "real").mkdir(parents=True)
+    (folder / "real" / "a.PubTator").write_text(pubtator(1), encoding="utf8")
+    (folder / "link").symlink_to(outside, target_is_directory=True)
+    (folder / "again").symlink_to(folder / "real", target_is_directory=True)
+    (folder / "real" / "loop").symlink_to(folder, target_is_directory=True)
+    (folder / "broken.PubTator").symlink_to(tmp_path / "missing.PubTator")
+    plan = plan_run([folder], tmp_path / "out", input_format="pubtator")
+    assert sorted(j.relative.as_posix() for j in plan.jobs) == ["link/linked.PubTator", "real/a.PubTator"]
+    reasons = sorted(entry.split(" (", 1)[1].split(":")[0].rstrip(")") for entry in plan.ignored)
+    assert reasons == ["broken symlink", "folder reached twice", "symlink loop"], plan.ignored
