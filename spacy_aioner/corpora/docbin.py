@@ -135,6 +135,7 @@ def staged_output(output_dir: Union[str, Path]) -> Iterator[Path]:
     products (``train/``, ``dev.spacy``, ``dev/``, ``report.json``) replace those of `output_dir`, and
     products it did not make are removed; when it fails, `output_dir` is left as it was."""
     output_dir = Path(output_dir)
+    check_replaceable(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.tmp-", dir=output_dir.parent))
     try:
@@ -150,6 +151,21 @@ def staged_output(output_dir: Union[str, Path]) -> Iterator[Path]:
                 new.rename(old)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def check_replaceable(output_dir: Path) -> None:
+    """Refuse (FileExistsError naming the file) to convert into a folder whose ``train/`` or
+    ``dev/`` holds anything but DocBins (``*.spacy`` files, what a conversion writes there):
+    those folders are replaced as a whole."""
+    for name in ("train", "dev"):
+        folder = output_dir / name
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if not (path.is_file() and path.suffix == ".spacy"):
+                raise FileExistsError(
+                    f"{path}: not written by convert, and convert replaces {folder} as a whole; move it "
+                    "or choose an output folder of its own")
 
 
 def check_files(

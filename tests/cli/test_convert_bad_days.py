@@ -67,3 +67,21 @@ def test_an_empty_file_is_a_warning(tmp_path):
     assert f"warning: {corpus / 'empty.PubTator'}: no documents in this file" in result.stdout
     report = json.loads((out / "report.json").read_text())
     assert report[1]["warnings"] == [f"{corpus / 'empty.PubTator'}: no documents in this file"]
+
+
+def test_a_users_file_in_the_output_folder_is_never_deleted(tmp_path):
+    """Issue 61 (5): convert into an existing folder replaced train/ as a whole, a user's file in
+    it included, without a word."""
+    corpus = write_corpus(tmp_path / "c", {"good.PubTator": DOC.format(i=1).encode()})
+    out, _ = convert_pubtator(tmp_path, lines("good.PubTator"), "--dev-docs", "0", corpus_dir=corpus)
+    _, again = convert_pubtator(tmp_path, lines("good.PubTator"), "--dev-docs", "0", corpus_dir=corpus)
+    assert again.returncode == 0  # a conversion's own output is replaced
+    (out / "train" / "notes.txt").write_text("mine", encoding="utf8")
+    _, result = convert_pubtator(tmp_path, lines("good.PubTator"), "--dev-docs", "0", corpus_dir=corpus, check=False)
+    assert result.returncode == 1 and "notes.txt: not written by convert" in result.stderr
+    assert (out / "train" / "notes.txt").read_text() == "mine"
+    (out / "train" / "notes.txt").unlink()
+    (out / "dev").mkdir()
+    (out / "dev" / "mine").mkdir()
+    _, result = convert_pubtator(tmp_path, lines("good.PubTator"), "--dev-docs", "0", corpus_dir=corpus, check=False)
+    assert result.returncode == 1 and "mine: not written by convert" in result.stderr and (out / "dev" / "mine").is_dir()
