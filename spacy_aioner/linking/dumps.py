@@ -58,6 +58,13 @@ def read_mesh(path: PathLike, tree_prefixes: Sequence[str] = (), entity_type: st
     SCR classes (1 chemical, 3 disease; all if none), one record in memory at a time."""
     from lxml import etree
 
+    try:
+        yield from _mesh_records(path, etree, tree_prefixes, entity_type, supplementary_classes)
+    except etree.XMLSyntaxError as err:  # one line with the file and line, not lxml's traceback
+        raise ValueError(f"{path}, line {err.lineno}: not well-formed MeSH XML ({err.msg})") from None
+
+
+def _mesh_records(path, etree, tree_prefixes, entity_type, supplementary_classes) -> Iterator[dict]:
     with _open(path, "rb") as stream:
         for _, record in etree.iterparse(stream, events=("end",), tag=("DescriptorRecord", "SupplementalRecord")):
             if record.tag == "DescriptorRecord":
@@ -127,11 +134,19 @@ def convert_dump(fmt: str, path: PathLike, **options) -> Iterator[dict]:
 
 
 def write_concepts(concepts: Iterable[dict], path: PathLike) -> int:
-    """Write concepts as JSONL; returns the count."""
+    """Write concepts as JSONL through a temporary beside `path`, renamed into place only when
+    every concept is written: a dump that fails midway leaves an earlier file as it was.
+    Returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
     count = 0
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf8") as out:
-        for concept in concepts:
-            out.write(json.dumps(concept, ensure_ascii=False) + "\n")
-            count += 1
+    try:
+        with open(partial, "w", encoding="utf8") as out:
+            for concept in concepts:
+                out.write(json.dumps(concept, ensure_ascii=False) + "\n")
+                count += 1
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return count

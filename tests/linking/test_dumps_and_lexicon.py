@@ -71,6 +71,28 @@ def test_kb_command_converts_and_refuses_an_unknown_format(tmp_path):
     assert bad.returncode == 2 and "'umls': choose one of" in bad.stderr
 
 
+def kb(*args):
+    return subprocess.run([sys.executable, "-m", "spacy_aioner", "kb", *map(str, args)], capture_output=True, text=True)
+
+
+def test_a_malformed_dump_keeps_the_earlier_file_and_says_where_in_one_line(tmp_path):
+    """Issue 61 (5): kb wrote its JSONL in place (a malformed dump destroyed a good earlier file)
+    and malformed MeSH XML gave lxml's traceback."""
+    out = tmp_path / "genes.jsonl"
+    assert kb("gene_info", FIXTURES / "gene_info.tsv", out).returncode == 0
+    good = out.read_bytes()
+    lines = (FIXTURES / "gene_info.tsv").read_text().splitlines()
+    (tmp_path / "bad.tsv").write_text("\n".join(lines + ["9606\t1\ttoo few fields"]) + "\n")
+    bad = kb("gene_info", tmp_path / "bad.tsv", out)
+    assert bad.returncode == 1 and f"line {len(lines) + 1}" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert out.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["bad.tsv", "genes.jsonl"]
+    xml = (FIXTURES / "desc.xml").read_text()
+    (tmp_path / "bad.xml").write_text(xml[: len(xml) // 2] + "<oops></DescriptorRecordSet>")
+    bad = kb("mesh", tmp_path / "bad.xml", tmp_path / "mesh.jsonl", "--type", "Disease")
+    assert bad.returncode == 1 and "not well-formed MeSH XML" in bad.stderr and "line " in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "mesh.jsonl").exists()
+
+
 def test_corpus_lexicon_counts_names_and_leaves_held_out_documents_out(tmp_path):
     biored = corpus_file("pubtator", "BioRED_TrainDev.PubTator")
     types = {t: t for t in ("Gene", "Chemical", "Disease", "Species", "Variant", "CellLine")}
