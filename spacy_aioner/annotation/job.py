@@ -21,7 +21,7 @@ import bioc
 
 from ..corpora.formats import read_corpus
 from ..corpora.records import ConversionReport, CorpusFormatError, SourceDocument
-from .plan import SUMMARY_NAME, FileJob, RunPlan, plan_run, remove_dead_temporaries
+from .plan import SUMMARY_NAME, AnnotateError, FileJob, RunPlan, plan_run, remove_dead_temporaries
 from .worker import Result
 
 # an engine maps batches of source documents to results, in order
@@ -215,9 +215,16 @@ def _annotate_file(job: FileJob, engine: Engine, batch_size: int, progress) -> F
 
 
 def _write_json(path: Path, data: dict) -> None:
+    """Write `data` through a temporary renamed into place; an OSError (a full disk, say) is an
+    AnnotateError of one line, and the temporary is removed."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf8")
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise AnnotateError(f"{path}: cannot write the run summary ({err.strerror or err}); "
+                            "finished outputs are kept") from None
 
 
 class _Writer:

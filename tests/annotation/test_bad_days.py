@@ -319,3 +319,14 @@ def test_symlinked_folders_are_walked_once_and_what_is_left_out_says_why(tmp_pat
     assert sorted(j.relative.as_posix() for j in plan.jobs) == ["link/linked.PubTator", "real/a.PubTator"]
     reasons = sorted(entry.split(" (", 1)[1].split(":")[0].rstrip(")") for entry in plan.ignored)
     assert reasons == ["broken symlink", "folder reached twice", "symlink loop"], plan.ignored
+
+
+def test_a_summary_that_cannot_be_written_is_one_line_and_leaves_no_temporary(model, folder, tmp_path):
+    """Issue 61 (5): an OSError (a full disk) writing summary.json gave a 50-line traceback and
+    left a temporary."""
+    out = tmp_path / "out"
+    (out / "summary.json").mkdir(parents=True)  # the summary's rename fails as on a full disk
+    result = cli(folder, "--model", model, "--output", out)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert error_lines(result)[-1].startswith("Error: ") and "cannot write the run summary" in error_lines(result)[-1]
+    assert sorted(p.name for p in out.iterdir()) == ["a.PubTator", "summary.json"]  # the output is kept
