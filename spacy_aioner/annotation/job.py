@@ -21,7 +21,7 @@ import bioc
 
 from ..corpora.formats import read_corpus
 from ..corpora.records import ConversionReport, CorpusFormatError, SourceDocument
-from .plan import SUMMARY_NAME, AnnotateError, FileJob, RunPlan, plan_run, remove_dead_temporaries
+from .plan import SUMMARY_NAME, AnnotateError, FileJob, RunPlan, plan_run, remove_dead_temporaries, run_lock
 from .worker import Result
 
 # an engine maps batches of source documents to results, in order
@@ -130,30 +130,37 @@ def annotate_files(
     batch_size: int = 32,
     progress: Optional[Callable[[int], None]] = None,
     plan: Optional[RunPlan] = None,
+    settings: Optional[Dict] = None,
 ) -> Summary:
     """Annotate every input file with `engine`; returns the run's summary, also written to
-    ``summary.json``, even when the run is interrupted (then the exception goes on)."""
-    plan = plan or plan_run(inputs, Path(output_dir), input_format=input_format, output_format=output_format)
-    summary = Summary(ignored_inputs=plan.ignored, removed_temporaries=remove_dead_temporaries(plan.output_dir))
-    started = time.time()
-    try:
-        for job in plan.jobs:
-            summary.files[str(job.source)] = _run_job(job, engine, batch_size, progress)
-    except BaseException as err:
-        summary.interrupted = type(err).__name__ + (f": {err}" if str(err) else "")
-        raise
-    finally:
-        summary.seconds = time.time() - started
-        _write_json(plan.output_dir / SUMMARY_NAME, summary.to_dict())
+    ``summary.json``, even when the run is interrupted (then the exception goes on). Each output
+    records its input and `settings` (the pipeline, task, threshold... as the caller names them)
+    in a hidden provenance file, and an output is resumed only for the same input and settings.
+    The output folder is locked for the run."""
+    settings = settings or {}
+    plan = plan or plan_run(inputs, Path(output_dir), input_format=input_format, output_format=output_format,
+                            settings=settings)
+    with run_lock(plan.output_dir):
+        summary = Summary(ignored_inputs=plan.ignored, removed_temporaries=remove_dead_temporaries(plan.output_dir))
+        started = time.time()
+        try:
+            for job in plan.jobs:
+                summary.files[str(job.source)] = _run_job(job, engine, batch_size, progress, settings)
+        except BaseException as err:
+            summary.interrupted = type(err).__name__ + (f": {err}" if str(err) else "")
+            raise
+        finally:
+            summary.seconds = time.time() - started
+            _write_json(plan.output_dir / SUMMARY_NAME, summary.to_dict())
     return summary
 
 
-def _run_job(job: FileJob, engine: Engine, batch_size: int, progress) -> FileOutcome:
-    if job.target.exists():
+def _run_job(job: FileJob, engine: Engine, batch_size: int, progress, settings: Dict) -> FileOutcome:
+    if job.target.exists():  # the plan checked that its provenance is this input's and settings'
         return _count_finished(job)
     job.target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return _annotate_file(job, engine, batch_size, progress)
+        return _annotate_file(job, engine, batch_size, progress, settings)
     except (CorpusFormatError, OSError) as err:
         return FileOutcome(FAILED, error=str(err))
 
@@ -174,7 +181,7 @@ def _count_finished(job: FileJob) -> FileOutcome:
     return outcome
 
 
-def _annotate_file(job: FileJob, engine: Engine, batch_size: int, progress) -> FileOutcome:
+def _annotate_file(job: FileJob, engine: Engine, batch_size: int, progress, settings: Dict) -> FileOutcome:
     tmp, rejects_tmp = job.temporary(), job.temporary(".rejects")
     outcome = FileOutcome(DONE, str(job.target))
     report = ConversionReport(str(job.source), "")
@@ -206,6 +213,7 @@ def _annotate_file(job: FileJob, engine: Engine, batch_size: int, progress) -> F
     else:
         rejects_tmp.unlink()
         job.rejects.unlink(missing_ok=True)  # an earlier, unfinished run's
+    _write_json(job.provenance, job.record(settings))
     os.replace(tmp, job.target)  # last: the output exists only once everything is written
     if report.byte_order_mark:
         outcome.warnings.append("a UTF-8 byte order mark at the start was removed")

@@ -6,17 +6,21 @@ two inputs would write the same output, when the output folder is an input folde
 one, or when the output folder cannot be written. Files a run writes (``summary.json``,
 ``*.rejects.tsv``, hidden temporaries) are never taken as inputs.
 """
+import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..corpora.formats import detect_format
 
 SUMMARY_NAME = "summary.json"
 REJECTS_SUFFIX = ".rejects.tsv"
 TMP_MARK = ".tmp-"
+PROVENANCE_SUFFIX = ".source.json"
+LOCK_NAME = ".annotate.lock"
 
 
 class AnnotateError(Exception):
@@ -41,6 +45,18 @@ class FileJob:
         """This process's temporary for the output (``suffix`` e.g. '.rejects')."""
         return self.target.with_name(f".{self.target.name}{suffix}{TMP_MARK}{os.getpid()}")
 
+    @property
+    def provenance(self) -> Path:
+        """The hidden record beside the output: which input and settings it was made from."""
+        return self.target.with_name(f".{self.target.name}{PROVENANCE_SUFFIX}")
+
+    def record(self, settings: Dict) -> Dict:
+        """What the output's provenance says: the input (real path, size, modification time)
+        and the run's settings."""
+        stat = self.source.stat()
+        return {"input": {"path": str(self.source.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns},
+                "settings": settings}
+
 
 @dataclass
 class RunPlan:
@@ -58,13 +74,13 @@ def is_run_file(path: Path) -> bool:
 
 def plan_run(
     inputs: Iterable[Path], output_dir: Path, *, input_format: Optional[str] = None,
-    output_format: Optional[str] = None,
+    output_format: Optional[str] = None, settings: Optional[Dict] = None,
 ) -> RunPlan:
     """Check the inputs and output folder and pair every input file with its output.
 
     Raises AnnotateError naming the problem: a missing input, an output folder that is an
     input folder or inside one, two inputs with the same output, an output folder that
-    cannot be written.
+    cannot be written, an existing output that another input or other `settings` made.
     """
     output_dir = Path(output_dir)
     resolved_out = output_dir.resolve()
@@ -98,7 +114,63 @@ def plan_run(
             raise AnnotateError(f"the output {job.target} would overwrite an input: "
                                 "choose an output folder outside the inputs")
     check_writable(output_dir)
+    _refuse_foreign_outputs(plan.jobs, settings or {})
     return plan
+
+
+def _refuse_foreign_outputs(jobs: List[FileJob], settings: Dict) -> None:
+    """An existing output is resumed (kept) only when its provenance names this input, unchanged,
+    and these settings; otherwise the run stops before it starts, naming both."""
+    for job in jobs:
+        if not job.target.exists():
+            continue
+        if not job.provenance.exists():
+            raise AnnotateError(f"{job.target} exists, but no record says which input it came from: remove it "
+                                f"to annotate {job.source}, or choose another --output")
+        try:
+            recorded = json.loads(job.provenance.read_text(encoding="utf8"))
+        except (OSError, ValueError) as err:
+            raise AnnotateError(f"{job.provenance}: cannot read the output's provenance ({err})") from None
+        current = job.record(settings)
+        if recorded.get("input") != current["input"]:
+            raise AnnotateError(f"{job.target} was written from {recorded.get('input', {}).get('path')} "
+                                f"({_describe(recorded.get('input'))}), not from {job.source} ({_describe(current['input'])}): "
+                                "choose another --output, or remove the output to annotate again")
+        if recorded.get("settings") != current["settings"]:
+            raise AnnotateError(f"{job.target} was written with other settings ({recorded.get('settings')}, now "
+                                f"{current['settings']}): choose another --output, or remove the output to annotate again")
+
+
+def _describe(identity: Optional[Dict]) -> str:
+    if not identity:
+        return "unknown"
+    return f"{identity.get('size')} bytes, modified {identity.get('mtime_ns')}"
+
+
+@contextmanager
+def run_lock(output_dir: Path) -> Iterator[None]:
+    """Hold the output folder for this run: a second run on it stops with one line naming the
+    first's PID; the lock of a run that no longer exists is taken over."""
+    lock = Path(output_dir) / LOCK_NAME
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = lock.read_text(encoding="utf8").strip() if lock.exists() else ""
+            if holder.isdigit() and _alive(int(holder)):
+                raise AnnotateError(f"{output_dir} is being written by another annotate run (PID {holder}); "
+                                    "wait for it, or choose another --output") from None
+            lock.unlink(missing_ok=True)  # a dead run's
+            continue
+        with os.fdopen(fd, "w") as out:
+            out.write(str(os.getpid()))
+        break
+    else:
+        raise AnnotateError(f"{lock}: cannot take the output folder's lock")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def _walk(folder: Path) -> Tuple[List[Path], List[str]]:

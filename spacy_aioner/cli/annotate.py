@@ -67,7 +67,9 @@ def annotate_cli(
         signal.signal(signum, _stop)
     runner = None
     try:
-        plan = plan_run(inputs, output, input_format=input_format, output_format=output_format)
+        settings = {"model": str(Path(model).resolve()) if Path(model).exists() else model, "task": task,
+                    "min_score": min_score, "quantize": quantize}
+        plan = plan_run(inputs, output, input_format=input_format, output_format=output_format, settings=settings)
         unknown = [str(job.source) for job in plan.jobs if job.fmt not in FORMATS or job.fmt == "conll"]
         if unknown:
             raise AnnotateError(f"annotate reads PubTator and BioC XML, not CoNLL: {', '.join(unknown)}")
@@ -81,7 +83,8 @@ def annotate_cli(
             else:
                 runner = LocalEngine(model, task, n_process=n_process, quantize=quantize, min_score=min_score)
             with tqdm(unit="doc", desc="annotating", disable=None) as bar:
-                summary = annotate_files(inputs, output, runner, batch_size=batch_size, progress=bar.update, plan=plan)
+                summary = annotate_files(inputs, output, runner, batch_size=batch_size, progress=bar.update, plan=plan,
+                                         settings=settings)
             runner.close()
     except Stopped as stop:
         if runner is not None:

@@ -12,3 +12,10 @@ def model(tmp_path_factory):
     train(nlp, make_examples(nlp), steps=40)
     nlp.to_disk(root / "pipeline")
     return str(root / "pipeline")
+
+
+def run_files(folder):
+    """The names in an output folder but the outputs' provenance records (temporaries count)."""
+    from spacy_aioner.annotation.plan import PROVENANCE_SUFFIX
+
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(PROVENANCE_SUFFIX))

@@ -9,6 +9,7 @@ from spacy_aioner.annotation.engines import LocalEngine, WorkerError
 from spacy_aioner.annotation.job import annotate_files
 from spacy_aioner.corpora.bioc import read_bioc
 from spacy_aioner.corpora.pubtator import read_pubtator
+from tests.annotation.conftest import run_files
 from tests.conftest import corpus_file
 
 
@@ -62,7 +63,7 @@ def test_resume_after_a_crash_finishes_without_duplicates(model, inputs, tmp_pat
     with pytest.raises(KeyboardInterrupt):
         annotate_files([inputs / "ex2.BioC.xml", inputs / "ex1.PubTator"], tmp_path / "out", crashing, batch_size=1)
     # the finished file is in place, the unfinished one left nothing behind (no partial, no temp file)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ex2.BioC.xml", "summary.json"]
+    assert run_files(tmp_path / "out") == ["ex2.BioC.xml", "summary.json"]
     interrupted = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert interrupted["interrupted"] == "KeyboardInterrupt: killed" and interrupted["files_done"] == 1
     summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=1)

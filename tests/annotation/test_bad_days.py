@@ -14,6 +14,7 @@ from spacy_aioner.annotation.engines import LocalEngine
 from spacy_aioner.annotation.job import annotate_files
 from spacy_aioner.annotation.plan import AnnotateError, plan_run
 from spacy_aioner.corpora.pubtator import read_pubtator
+from tests.annotation.conftest import run_files
 
 ABSTRACT = "{i}|t|BRCA1 mutations cause breast cancer in women.\n{i}|a|Aspirin induced diabetes in mice.\n\n"
 
@@ -144,7 +145,8 @@ def test_files_a_run_writes_are_never_inputs(model, folder, tmp_path):
     summary = annotate_files([tmp_path / "first"], tmp_path / "second", engine)  # annotate an output again
     engine.close()
     assert summary.files_done == 1 and not summary.files_failed
-    assert sorted(os.path.basename(p) for p in summary.ignored_inputs) == [".a.PubTator.tmp-1", "a.PubTator.rejects.tsv", "summary.json"]
+    assert sorted(os.path.basename(p) for p in summary.ignored_inputs) == [
+        ".a.PubTator.source.json", ".a.PubTator.tmp-1", "a.PubTator.rejects.tsv", "summary.json"]
 
 
 def test_a_byte_order_mark_is_removed_and_reported(model, tmp_path):
@@ -230,7 +232,7 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(model, tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert "Stopped by SIGTERM" in stderr and "Traceback" not in stderr
-    assert sorted(p.name for p in out.iterdir()) == ["a_small.PubTator", "summary.json"]  # no temporary left
+    assert run_files(out) == ["a_small.PubTator", "summary.json"]  # no temporary left
     assert json.loads((out / "summary.json").read_text())["interrupted"].startswith("Stopped")
     rerun = subprocess.run(cmd[:-2] + ["--batch-size", "64"], capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
@@ -329,4 +331,49 @@ def test_a_summary_that_cannot_be_written_is_one_line_and_leaves_no_temporary(mo
     result = cli(folder, "--model", model, "--output", out)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert error_lines(result)[-1].startswith("Error: ") and "cannot write the run summary" in error_lines(result)[-1]
-    assert sorted(p.name for p in out.iterdir()) == ["a.PubTator", "summary.json"]  # the output is kept
+    assert run_files(out) == ["a.PubTator", "summary.json"]  # the output is kept (and no temporary)
+
+
+def test_an_output_of_another_input_is_never_taken_for_done(model, tmp_path):
+    """Issue 61 (1): `annotate A/ -o out` then `annotate B/ -o out`, both holding same.PubTator,
+    reported B's file as already done with A's 3 documents (B has 6), exit 0."""
+    for name, n in (("A", 3), ("B", 6)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "same.PubTator").write_text(pubtator(n), encoding="utf8")
+    out = tmp_path / "out"
+    assert cli(tmp_path / "A", "--model", model, "--output", out).returncode == 0
+    written = (out / "same.PubTator").read_bytes()
+    again = cli(tmp_path / "A", "--model", model, "--output", out)  # the same input: resumed, kept
+    assert again.returncode == 0 and json.loads(again.stdout)["files_already_done"] == 1
+    other = cli(tmp_path / "B", "--model", model, "--output", out)
+    assert other.returncode == 1 and len(error_lines(other)) == 1
+    assert f"was written from {(tmp_path / 'A' / 'same.PubTator').resolve()}" in other.stderr
+    assert (out / "same.PubTator").read_bytes() == written
+    settings = cli(tmp_path / "A", "--model", model, "--output", out, "--min-score", "0.5")
+    assert settings.returncode == 1 and "was written with other settings" in settings.stderr
+    (tmp_path / "A" / "same.PubTator").write_text(pubtator(4), encoding="utf8")  # the input changed since
+    changed = cli(tmp_path / "A", "--model", model, "--output", out)
+    assert changed.returncode == 1 and "was written from" in changed.stderr
+
+
+def test_a_second_run_on_the_same_output_folder_is_refused(model, tmp_path):
+    """Issue 61 (1): two runs at once on one output folder: one silently overwrote the other."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "large.PubTator").write_text(pubtator(3000), encoding="utf8")
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-m", "spacy_aioner", "annotate", str(tmp_path / "in"), "--model", model,
+                              "--output", str(out), "--batch-size", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not (out / ".annotate.lock").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        (tmp_path / "in2").mkdir()
+        (tmp_path / "in2" / "other.PubTator").write_text(pubtator(1), encoding="utf8")
+        second = cli(tmp_path / "in2", "--model", model, "--output", out)
+        assert second.returncode == 1 and f"being written by another annotate run (PID {first.pid})" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    (out / ".annotate.lock").write_text("999999999")  # a dead run's lock is taken over
+    assert cli(tmp_path / "in2", "--model", model, "--output", out).returncode == 0
+    assert not (out / ".annotate.lock").exists()
