@@ -38,12 +38,12 @@ def workflow_files(project: Dict, workflow: str, root: Path) -> List[Path]:
     for name in workflows[workflow]:
         for line in commands[name].get("script", []):
             found = [root / s for s in SCRIPT_RE.findall(line)]
-            found += [f for m in MODULE_RE.findall(line) for f in _module_entry_files(m, root)]
+            found += [f for m in MODULE_RE.findall(line) for f in _module_entry_files(m)]
             files += [f for f in found if f not in files]
     return files
 
 
-def _module_entry_files(module: str, root: Path) -> List[Path]:
+def _module_entry_files(module: str) -> List[Path]:
     if module.split(".")[0] != PACKAGE:
         return []  # spacy itself, or another installed tool: its own dependencies are pip's job
     path = _package_file(module)

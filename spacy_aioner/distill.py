@@ -77,7 +77,7 @@ def teacher_label(nlp: Language, texts: List[GoldText], report: TeacherReport, *
     aioner = nlp.get_pipe(pipe_name)
     with aioner.running(tasks=[ALL], min_score=0.0):
         for batch in minibatch(texts, batch_size):
-            inputs = [_copy_tokens(nlp, text.doc) for text in batch]
+            inputs = [_copy_tokens(nlp.vocab, text.doc) for text in batch]
             for doc in inputs:
                 doc._.aioner_task = ALL
             predicted = list(nlp.pipe(inputs, batch_size=batch_size))
@@ -86,14 +86,14 @@ def teacher_label(nlp: Language, texts: List[GoldText], report: TeacherReport, *
                 yield _merge(text, teacher_doc, dist, aioner.labels, report)
 
 
-def _copy_tokens(nlp: Language, doc: Doc) -> Doc:
+def _copy_tokens(vocab, doc: Doc) -> Doc:
     """A new Doc with exactly `doc`'s tokens (the teacher's tokens must be the gold's)."""
-    return Doc(nlp.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+    return Doc(vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
 
 
 def _merge(text: GoldText, teacher_doc: Doc, dist: numpy.ndarray, labels: Tuple[str, ...], report: TeacherReport) -> Doc:
     source = text.doc
-    doc = Doc(source.vocab, words=[t.text for t in source], spaces=[bool(t.whitespace_) for t in source])
+    doc = _copy_tokens(source.vocab, source)
     for name in DOC_EXTENSIONS:
         setattr(doc._, name, getattr(source._, name))
     doc._.aioner_task = ALL
