@@ -18,7 +18,7 @@ from wasabi import MarkdownRenderer
 
 from spacy_aioner.training_corpus import create_task_corpus
 
-from bootstrap import example_counts, predict  # scripts/bootstrap.py
+from spacy_aioner.bootstrap import example_counts, predict
 
 
 def main(

@@ -12,7 +12,7 @@ from typing import List, Set
 import typer
 from numpy import mean
 
-from bootstrap import describe, paired_bootstrap  # scripts/bootstrap.py
+from spacy_aioner.bootstrap import describe, paired_bootstrap
 
 
 

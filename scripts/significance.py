@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from bootstrap import data_md5, describe, paired_bootstrap, pipeline_counts  # scripts/bootstrap.py
+from spacy_aioner.bootstrap import data_md5, describe, paired_bootstrap, pipeline_counts
 
 
 

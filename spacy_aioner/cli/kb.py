@@ -5,14 +5,14 @@ from typing import List
 
 import typer
 
-from ..linking.dumps import FORMATS, convert_dump, write_concepts
+from ..linking.dumps import DUMP_FORMATS, convert_dump, write_concepts
 from ..scheme import ENTITY_TYPES
 from . import app
 
 
 @app.command("kb")
 def kb_cli(
-    fmt: str = typer.Argument(..., metavar="FORMAT", help=f"One of {', '.join(FORMATS)}"),
+    fmt: str = typer.Argument(..., metavar="FORMAT", help=f"One of {', '.join(DUMP_FORMATS)}"),
     dump: Path = typer.Argument(..., exists=True, help="The dump file (.gz read as is)"),
     output: Path = typer.Argument(..., help="The JSONL concept file to write"),
     taxon: List[str] = typer.Option([], help="gene_info/taxonomy: keep these NCBI taxa only (repeatable)"),
@@ -22,8 +22,8 @@ def kb_cli(
     category: List[str] = typer.Option([], help="cellosaurus: keep this CA category only"),
 ):
     """Convert a vocabulary dump to concepts, streaming."""
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r}: choose one of {', '.join(FORMATS)}", param_hint="FORMAT")
+    if fmt not in DUMP_FORMATS:
+        raise typer.BadParameter(f"{fmt!r}: choose one of {', '.join(DUMP_FORMATS)}", param_hint="FORMAT")
     if entity_type not in ENTITY_TYPES:
         raise typer.BadParameter(f"{entity_type!r}: choose one of {', '.join(ENTITY_TYPES)}", param_hint="--type")
     options = {"gene_info": {"taxa": set(taxon) or None}, "taxonomy": {"taxa": set(taxon) or None},

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, Optional, Sequence, Set, Union
 
 PathLike = Union[str, Path]
-FORMATS = ("gene_info", "mesh", "taxonomy", "cellosaurus")
+DUMP_FORMATS = ("gene_info", "mesh", "taxonomy", "cellosaurus")
 TAXONOMY_CLASSES = ("scientific name", "common name", "genbank common name", "synonym", "equivalent name",
                     "genbank synonym", "acronym", "genbank acronym", "blast name")
 
@@ -125,11 +125,11 @@ def read_cellosaurus(path: PathLike, categories: Sequence[str] = ()) -> Iterator
 
 
 def convert_dump(fmt: str, path: PathLike, **options) -> Iterator[dict]:
-    """The concepts of a dump in `fmt` (one of FORMATS)."""
+    """The concepts of a dump in `fmt` (one of DUMP_FORMATS)."""
     readers = {"gene_info": read_gene_info, "mesh": read_mesh, "taxonomy": read_taxonomy_names,
                "cellosaurus": read_cellosaurus}
     if fmt not in readers:
-        raise ValueError(f"{fmt!r}: a dump format is one of {', '.join(FORMATS)}")
+        raise ValueError(f"{fmt!r}: a dump format is one of {', '.join(DUMP_FORMATS)}")
     return readers[fmt](path, **options)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy
 
-from scripts.bootstrap import f1 as micro_f1
+from spacy_aioner.bootstrap import f1 as micro_f1
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import spacy
 from spacy.tokens import DocBin
 
-from scripts.bootstrap import data_md5
+from spacy_aioner.bootstrap import data_md5
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from spacy.scorer import get_ner_prf
 from spacy.tokens import Span
 from spacy.training import Example
 
-from scripts.bootstrap import counts_per_document, entity_counts, paired_bootstrap
+from spacy_aioner.bootstrap import counts_per_document, entity_counts, paired_bootstrap
 
 
 def example(nlp, text, gold, predicted):

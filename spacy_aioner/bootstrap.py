@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.training import Example
 
-from spacy_aioner.training_corpus import create_task_corpus
+from .training_corpus import create_task_corpus
 
 Counts = Tuple[int, int, int]
 
