@@ -75,15 +75,14 @@ def teacher_label(nlp: Language, texts: List[GoldText], report: TeacherReport, *
                   batch_size: int = 16, pipe_name: str = "aioner") -> Iterator[Doc]:
     """Label `texts` with the pipeline `nlp` under ALL and merge each with its gold."""
     aioner = nlp.get_pipe(pipe_name)
-    with aioner.running(tasks=[ALL], min_score=0.0):
-        for batch in minibatch(texts, batch_size):
-            inputs = [_copy_tokens(nlp.vocab, text.doc) for text in batch]
-            for doc in inputs:
-                doc._.aioner_task = ALL
-            predicted = list(nlp.pipe(inputs, batch_size=batch_size))
-            distributions = aioner.label_distributions(predicted)
-            for text, teacher_doc, dist in zip(batch, predicted, distributions):
-                yield _merge(text, teacher_doc, dist, aioner.labels, report)
+    for batch in minibatch(texts, batch_size):
+        inputs = [_copy_tokens(nlp.vocab, text.doc) for text in batch]
+        for doc in inputs:
+            doc._.aioner_tasks, doc._.aioner_min_score = [ALL], 0.0
+        predicted = list(nlp.pipe(inputs, batch_size=batch_size))
+        distributions = aioner.label_distributions(predicted)
+        for text, teacher_doc, dist in zip(batch, predicted, distributions):
+            yield _merge(text, teacher_doc, dist, aioner.labels, report)
 
 
 def _copy_tokens(vocab, doc: Doc) -> Doc:

@@ -1,4 +1,5 @@
-"""Engines that turn batches of source documents into results, in input order.
+"""Engines: where the annotator runs. Each turns batches of source documents and the run's
+settings into results, in input order.
 
 - ``LocalEngine``: the pipeline in this process (n_process=1) or a pool of worker processes,
   each loading the pipeline once and using one torch thread; at most a few batches per
@@ -19,7 +20,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator, List, Optional
 
 from ..corpora.records import SourceDocument
-from .worker import Annotator, Result
+from .annotator import Annotator, Result
+from .settings import RunSettings
 
 _worker: Optional[Annotator] = None
 _start_error: Optional[str] = None
@@ -31,8 +33,8 @@ class WorkerError(RuntimeError):
 
 
 def load_annotator(model: str, threads: int = 0, **options) -> Annotator:
-    """The pipeline `model` with `options` (task, quantize, min_score), or a one-line
-    WorkerError saying why it cannot load."""
+    """The pipeline `model` with `options` (quantize), or a one-line WorkerError saying why it
+    cannot load."""
     global _pipeline_loads
     _pipeline_loads += 1
     try:
@@ -68,32 +70,31 @@ def _exit_with_parent(parent: int, every: float = 1.0) -> None:
 def _run_batch(job) -> List[Result]:
     if _start_error is not None:
         raise WorkerError(f"a worker process could not start: {_start_error}")
-    batch, output_format = job
-    return _worker(batch, output_format)
+    batch, settings = job
+    return _worker(batch, settings)
 
 
 class LocalEngine:
     """Annotate in this process, or in `n_process` worker processes."""
 
-    def __init__(self, model: str, task: Optional[str] = None, n_process: int = 1, **options):
+    def __init__(self, model: str, n_process: int = 1, **options):
         self.n_process = n_process
         self.pool: Optional[ProcessPoolExecutor] = None
-        options = {"task": task, **options}
         if n_process == 1:
             self.annotator = load_annotator(model, **options)
         else:
             self.pool = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_init_worker, initargs=(model, options, os.getpid()))
 
-    def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
+    def __call__(self, batches: Iterable[List[SourceDocument]], settings: RunSettings) -> Iterator[List[Result]]:
         if self.pool is None:
             for batch in batches:
-                yield self.annotator(batch, output_format)
+                yield self.annotator(batch, settings)
             return
         pending = deque()
         try:
             for batch in batches:
-                pending.append(self.pool.submit(_run_batch, (batch, output_format)))
+                pending.append(self.pool.submit(_run_batch, (batch, settings)))
                 if len(pending) >= 4 * self.n_process:
                     yield pending.popleft().result()
             while pending:
@@ -139,8 +140,8 @@ class _RayAnnotator:
         return self.error
 
     def annotate(self, job: bytes) -> bytes:
-        batch, output_format = pickle.loads(job)
-        return pickle.dumps(self.annotator(batch, output_format))
+        batch, settings = pickle.loads(job)
+        return pickle.dumps(self.annotator(batch, settings))
 
     def pipeline_loads(self) -> int:
         """How many times this actor's process loaded a pipeline."""
@@ -152,8 +153,7 @@ class RayEngine:
     and kept for every file of the run. Batches go round-robin, at most two in flight per
     actor, and come back in input order."""
 
-    def __init__(self, model: str, task: Optional[str] = None, n_actors: int = 1,
-                 address: Optional[str] = None, **options):
+    def __init__(self, model: str, n_actors: int = 1, address: Optional[str] = None, **options):
         try:
             import ray
         except ImportError:
@@ -161,7 +161,7 @@ class RayEngine:
         self.ray = ray
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-        self.args = (model, {"task": task, **options})
+        self.args = (model, options)
         self.n_actors = n_actors
         self.actors: List = []
 
@@ -178,14 +178,14 @@ class RayEngine:
         if errors:
             raise WorkerError(f"a Ray actor could not start: {errors[0]}")
 
-    def __call__(self, batches: Iterable[List[SourceDocument]], output_format: str) -> Iterator[List[Result]]:
+    def __call__(self, batches: Iterable[List[SourceDocument]], settings: RunSettings) -> Iterator[List[Result]]:
         if not self.actors:
             self._start()
         pending = deque()
         try:
             for i, batch in enumerate(batches):
                 actor = self.actors[i % len(self.actors)]
-                pending.append(actor.annotate.remote(pickle.dumps((batch, output_format))))
+                pending.append(actor.annotate.remote(pickle.dumps((batch, settings))))
                 if len(pending) >= 2 * len(self.actors):
                     yield pickle.loads(self.ray.get(pending.popleft()))
             while pending:

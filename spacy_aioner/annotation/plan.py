@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
-from ..corpora.formats import detect_format
+from ..corpora.formats import ANNOTATABLE, FORMATS, detect_format, output_name
 
 SUMMARY_NAME = "summary.json"
 REJECTS_SUFFIX = ".rejects.tsv"
@@ -36,6 +36,7 @@ class FileJob:
     fmt: str
     out_fmt: str
     target: Path
+    compress: bool = False  # the output is gzip-compressed
 
     @property
     def rejects(self) -> Path:
@@ -65,6 +66,7 @@ class RunPlan:
     jobs: List[FileJob]
     output_dir: Path
     ignored: List[str] = field(default_factory=list)
+    provenance: Dict = field(default_factory=dict)  # the settings each output records, as the caller names them
 
 
 def is_run_file(path: Path) -> bool:
@@ -74,17 +76,18 @@ def is_run_file(path: Path) -> bool:
 
 def plan_run(
     inputs: Iterable[Path], output_dir: Path, *, input_format: Optional[str] = None,
-    output_format: Optional[str] = None, settings: Optional[Dict] = None,
+    output_format: Optional[str] = None, provenance: Optional[Dict] = None, compress: bool = False,
 ) -> RunPlan:
     """Check the inputs and output folder and pair every input file with its output.
 
     Raises AnnotateError naming the problem: a missing input, an output folder that is an
     input folder or inside one, two inputs with the same output, an output folder that
-    cannot be written, an existing output that another input or other `settings` made.
+    cannot be written, an input in a format annotate cannot read, an existing output that
+    another input or other settings (`provenance`) made.
     """
     output_dir = Path(output_dir)
     resolved_out = output_dir.resolve()
-    plan = RunPlan([], output_dir)
+    plan = RunPlan([], output_dir, provenance=provenance or {})
     for given in inputs:
         given = Path(given)
         if not given.exists():
@@ -100,12 +103,12 @@ def plan_run(
                 if is_run_file(path):  # hidden folders are not walked
                     plan.ignored.append(str(path))
                     continue
-                plan.jobs.append(_job(path, path.relative_to(given), output_dir, input_format, output_format))
+                plan.jobs.append(_job(path, path.relative_to(given), output_dir, input_format, output_format, compress))
         else:
             if resolved.parent == resolved_out:
                 raise AnnotateError(f"--output {output_dir} holds the input file {given}: "
                                     "choose an output folder outside the inputs")
-            plan.jobs.append(_job(given, Path(given.name), output_dir, input_format, output_format))
+            plan.jobs.append(_job(given, Path(given.name), output_dir, input_format, output_format, compress))
     _refuse_clashes(plan.jobs, output_dir)
     _refuse_run_file_names(plan.jobs, output_dir)
     sources = {job.source.resolve() for job in plan.jobs}
@@ -114,7 +117,7 @@ def plan_run(
             raise AnnotateError(f"the output {job.target} would overwrite an input: "
                                 "choose an output folder outside the inputs")
     check_writable(output_dir)
-    _refuse_foreign_outputs(plan.jobs, settings or {})
+    _refuse_foreign_outputs(plan.jobs, plan.provenance)
     return plan
 
 
@@ -208,12 +211,13 @@ def _walk(folder: Path) -> Tuple[List[Path], List[str]]:
     return found, ignored
 
 
-def _job(path: Path, relative: Path, output_dir: Path, input_format, output_format) -> FileJob:
+def _job(path: Path, relative: Path, output_dir: Path, input_format, output_format, compress: bool) -> FileJob:
     fmt = input_format or detect_format(path)
-    out_fmt = output_format or fmt
-    if out_fmt != fmt:
-        relative = relative.with_name(relative.stem + (".xml" if out_fmt == "bioc" else ".PubTator"))
-    return FileJob(path, relative, fmt, out_fmt, output_dir / relative)
+    if FORMATS[fmt].annotate_as is None:
+        raise AnnotateError(f"{path}: a {fmt} file; annotate reads {', '.join(ANNOTATABLE)} files")
+    out_fmt = output_format or FORMATS[fmt].annotate_as
+    relative = relative.with_name(output_name(relative.name, fmt, out_fmt, compress))
+    return FileJob(path, relative, fmt, out_fmt, output_dir / relative, compress)
 
 
 def _refuse_clashes(jobs: List[FileJob], output_dir: Path) -> None:

@@ -5,7 +5,8 @@ from typing import Optional
 
 import typer
 
-from ..annotation.worker import check_pipeline
+from ..annotation.annotator import check_pipeline
+from ..annotation.settings import SettingsError, check_engine_options
 from ..layers.task_encoder import QUANTIZE_MODES
 from . import app
 
@@ -31,7 +32,7 @@ def serve_cli(
     engine: str = typer.Option("local", help="local (one process) or ray (Ray Serve replicas)"),
     replicas: int = typer.Option(1, min=1, help="Ray Serve replicas (--engine ray)"),
     ray_address: Optional[str] = typer.Option(None, help="Ray cluster address (default: a local Ray)"),
-    quantize: Optional[str] = typer.Option(None, help="int8: int8 encoder weights, faster on a CPU"),
+    quantize: Optional[str] = typer.Option(None, help=f"{', '.join(QUANTIZE_MODES)}: int8 encoder weights, faster on a CPU"),
     threads: int = typer.Option(0, min=0, help="torch threads per process (0: torch's default)"),
     max_body_bytes: int = typer.Option(2_000_000, min=1, help="Largest request body (413 above)"),
     max_texts: int = typer.Option(64, min=1, help="Most texts or documents per request (413 above)"),
@@ -47,10 +48,10 @@ def serve_cli(
     except ImportError as err:
         typer.echo(f"Error: serve needs FastAPI and uvicorn ({err}); pip install \"spacy-aioner[serve]\"", err=True)
         raise typer.Exit(code=1)
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
-    if quantize not in (None, *QUANTIZE_MODES):
-        raise typer.BadParameter(f"{quantize!r}: choose one of {', '.join(QUANTIZE_MODES)}", param_hint="--quantize")
+    try:
+        check_engine_options(engine, quantize)
+    except SettingsError as err:
+        raise typer.BadParameter(str(err)) from None
     try:
         check_pipeline(model)
     except FileNotFoundError as err:

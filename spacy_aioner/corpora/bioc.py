@@ -13,14 +13,15 @@ from lxml import etree
 from spacy.tokens import Doc
 
 from ..extensions import SPANS_KEY
+from .compression import open_binary
 from .docs import doc_mentions, doc_passages, mention_identifier
-from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
+from .records import CorpusReport, CorpusFormatError, Mention, Passage, SourceDocument
 
 IDENTIFIER_KEYS = ("identifier", "Identifier")
 
 
 def read_bioc(
-    path: Union[str, Path], *, report: Optional[ConversionReport] = None, lenient: bool = False
+    path: Union[str, Path], *, report: Optional[CorpusReport] = None, lenient: bool = False
 ) -> Iterator[SourceDocument]:
     """Stream the documents of a BioC XML file.
 
@@ -28,12 +29,12 @@ def read_bioc(
     CorpusFormatError, or with `lenient` are skipped and counted in `report`.
     """
     path = Path(path)
-    try:
-        reader = BioCXMLDocumentReader(str(path))
-        for document in reader:
-            yield _source_document(path, document, report, lenient)
-    except etree.XMLSyntaxError as err:
-        raise CorpusFormatError(path, err.lineno, None, f"malformed BioC XML: {err.msg}") from None
+    with open_binary(path) as stream:
+        try:
+            for document in BioCXMLDocumentReader(stream):
+                yield _source_document(path, document, report, lenient)
+        except etree.XMLSyntaxError as err:
+            raise CorpusFormatError(path, err.lineno, None, f"malformed BioC XML: {err.msg}") from None
 
 
 def _source_document(path, document, report, lenient) -> SourceDocument:
@@ -96,18 +97,30 @@ def to_bioc_document(doc: Doc) -> bioc.BioCDocument:
     return document
 
 
+class BioCWriter:
+    """Streams BioC documents (``to_bioc_document``'s) into one collection on a binary stream."""
+
+    def __init__(self, stream: BinaryIO, source: str = "spacy_aioner"):
+        self.writer = BioCXMLDocumentWriter(stream)
+        collection = bioc.BioCCollection()
+        collection.source = source
+        self.writer.write_collection_info(collection)
+
+    def write(self, document: bioc.BioCDocument) -> None:
+        self.writer.write_document(document)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def write_bioc(docs: Iterable[Doc], out: Union[str, Path, BinaryIO], *, source: str = "spacy_aioner") -> int:
     """Write `docs` as BioC XML to a path or binary stream, one document at a time; return the count."""
     if isinstance(out, (str, Path)):
         with open(out, "wb") as stream:
             return write_bioc(docs, stream, source=source)
-    collection = bioc.BioCCollection()
-    collection.source = source
-    count = 0
-    writer = BioCXMLDocumentWriter(out)
-    writer.write_collection_info(collection)
+    writer, count = BioCWriter(out, source), 0
     for doc in docs:
-        writer.write_document(to_bioc_document(doc))
+        writer.write(to_bioc_document(doc))
         count += 1
     writer.close()
     return count

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple, Union
 
-from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
+from .records import CorpusReport, CorpusFormatError, Mention, Passage, SourceDocument
 from .text_lines import read_lines
 
 OPEN = re.compile(r"^<([A-Za-z]+)>$")
@@ -14,7 +14,7 @@ CLOSE = re.compile(r"^</([A-Za-z]+)>$")
 
 
 def read_conll(
-    path: Union[str, Path], *, report: Optional[ConversionReport] = None, lenient: bool = False
+    path: Union[str, Path], *, report: Optional[CorpusReport] = None, lenient: bool = False
 ) -> Iterator[SourceDocument]:
     """Stream the blocks of an AIONER CoNLL file as documents (``lenient`` is not needed:
     every malformed line is a structural error and raises CorpusFormatError)."""

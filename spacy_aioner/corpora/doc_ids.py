@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Iterable, List, Set, Union
 
 from .formats import read_corpus
-from .records import ConversionReport
+from .records import CorpusReport
 
 # in a folder, the files read as corpora; a file named on its own is read whatever its name
 CORPUS_SUFFIXES = (".pubtator", ".xml", ".conll")
@@ -46,7 +46,7 @@ def read_doc_ids(paths: Iterable[Union[str, Path]]) -> DocIds:
         else:
             files = [path]
         for file in files:
-            report = ConversionReport(str(file), "ids")
+            report = CorpusReport(str(file), "ids")
             found.ids.update(doc.id for doc in read_corpus(file, report=report, lenient=True))
             found.files.append(file)
     return found

@@ -15,7 +15,7 @@ from ..extensions import SPANS_KEY
 from .docs import build_docs
 from .formats import read_corpus
 from .manifest import ManifestEntry
-from .records import ConversionReport, CorpusFormatError
+from .records import CorpusReport, CorpusFormatError
 
 PRODUCTS = ("train", "dev.spacy", "dev", "report.json")  # what a conversion puts in its output folder
 
@@ -46,7 +46,7 @@ def convert_manifest(
     exclude_ids: Optional[Set[str]] = None,
     skip_missing: bool = False,
     previous_dir: Optional[Union[str, Path]] = None,
-) -> List[ConversionReport]:
+) -> List[CorpusReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
     The last `dev_docs` documents of `dev_file` go to ``output_dir/dev.spacy`` instead, and no
@@ -75,7 +75,7 @@ def convert_manifest(
     if not 0.0 <= external_dev < 1.0:
         raise ValueError(f"external_dev is a fraction of each file's documents in [0, 1), not {external_dev}")
     missing = check_files(entries, corpus_dir, skip_missing=skip_missing, dev_file=dev_file if dev_docs > 0 else None)
-    reports: List[Optional[ConversionReport]] = [None] * len(entries)
+    reports: List[Optional[CorpusReport]] = [None] * len(entries)
     training: Dict[int, List[Doc]] = {}  # entry -> its training documents
     dev_ids: Set[str] = set()
     exclude_ids = exclude_ids or set()
@@ -85,7 +85,7 @@ def convert_manifest(
     for index in sorted(range(len(entries)), key=lambda i: entries[i].file != dev_file):
         entry = entries[index]
         path = corpus_dir / entry.file
-        report = reports[index] = ConversionReport(str(path), entry.task)
+        report = reports[index] = CorpusReport(str(path), entry.task)
         if entry.file in missing:
             report.missing = True
             earlier = Path(previous_dir or output_dir)
@@ -196,7 +196,7 @@ def dev_path(output_dir: Path, entry: ManifestEntry) -> Path:
     return output_dir / "dev" / train_path(output_dir, entry).name
 
 
-def _left_out(doc: Doc, ids: Set[str], report: ConversionReport, count: str) -> bool:
+def _left_out(doc: Doc, ids: Set[str], report: CorpusReport, count: str) -> bool:
     """True if `doc`'s id is in `ids`; then `report`'s field `count` goes up by one and
     ``<count>_example`` keeps the first such document."""
     if doc._.aioner_doc_id not in ids:
@@ -207,7 +207,7 @@ def _left_out(doc: Doc, ids: Set[str], report: ConversionReport, count: str) -> 
     return True
 
 
-def _write(docs: List[Doc], path: Path, report: ConversionReport) -> None:
+def _write(docs: List[Doc], path: Path, report: CorpusReport) -> None:
     """Save `docs` and count what was written in `report`."""
     report.written_documents += save_docs(docs, path)
     report.written_tokens += sum(len(doc) for doc in docs)
@@ -237,7 +237,7 @@ def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]
     return kept
 
 
-def format_reports(reports: List[ConversionReport]) -> str:
+def format_reports(reports: List[CorpusReport]) -> str:
     """The reports as a plain-text table, then each drop reason with its first place."""
     columns = [
         "documents", "empty_documents", "dev_documents", "written_documents", "written_tokens", "written_mentions",
@@ -270,6 +270,6 @@ def format_reports(reports: List[ConversionReport]) -> str:
     return "\n".join(lines)
 
 
-def write_reports(reports: List[ConversionReport], path: Union[str, Path]) -> None:
+def write_reports(reports: List[CorpusReport], path: Union[str, Path]) -> None:
     """Save the reports as JSON."""
     Path(path).write_text(json.dumps([r.to_dict() for r in reports], indent=2), encoding="utf8")

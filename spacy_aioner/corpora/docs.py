@@ -16,7 +16,7 @@ from spacy.util import filter_spans
 from ..ents import kept_flags
 from ..extensions import SPANS_KEY
 from ..scheme import AIO
-from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
+from .records import CorpusReport, CorpusFormatError, Mention, Passage, SourceDocument
 
 PASSAGE_SEPARATOR = "\n"
 
@@ -27,7 +27,7 @@ def build_doc(
     task: str,
     type_map: Optional[Dict[str, str]] = None,
     *,
-    report: Optional[ConversionReport] = None,
+    report: Optional[CorpusReport] = None,
     lenient: bool = False,
 ) -> Doc:
     """Make a Doc of `source` for `task`, its mentions mapped to AIO types by `type_map`.
@@ -36,7 +36,7 @@ def build_doc(
     types as they are). Offsets out of range or text that does not match the source raise
     CorpusFormatError, or with `lenient` are dropped and counted in `report`.
     """
-    report = report if report is not None else ConversionReport(str(source.path), task)
+    report = report if report is not None else CorpusReport(str(source.path), task)
     AIO.check_task(task)
     text, passages = _join_passages(source.passages)
     doc = nlp.make_doc(text)
@@ -95,7 +95,7 @@ def build_docs(
     task: Optional[str] = None,
     type_map: Optional[Dict[str, str]] = None,
     *,
-    report: Optional[ConversionReport] = None,
+    report: Optional[CorpusReport] = None,
     lenient: bool = False,
 ) -> Iterator[Doc]:
     """Docs of `sources`; a source's own task (CoNLL markers) wins over `task`."""

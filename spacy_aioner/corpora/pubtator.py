@@ -11,14 +11,14 @@ from typing import IO, Iterable, Iterator, Optional, Union
 from spacy.tokens import Doc
 
 from .docs import doc_mentions, doc_passages, mention_identifier
-from .records import ConversionReport, CorpusFormatError, Mention, Passage, SourceDocument
+from .records import CorpusReport, CorpusFormatError, Mention, Passage, SourceDocument
 from .text_lines import read_lines
 
 TEXT_LINE = re.compile(r"^([^\t|]+)\|([ta])\|(.*)$", re.DOTALL)
 
 
 def read_pubtator(
-    path: Union[str, Path], *, report: Optional[ConversionReport] = None, lenient: bool = False
+    path: Union[str, Path], *, report: Optional[CorpusReport] = None, lenient: bool = False
 ) -> Iterator[SourceDocument]:
     """Stream the documents of a PubTator file.
 
@@ -100,6 +100,19 @@ def format_pubtator(doc: Doc) -> str:
             fields.append(identifier)
         lines.append("\t".join(fields))
     return "\n".join(lines) + "\n\n"
+
+
+class PubTatorWriter:
+    """Streams PubTator documents (``format_pubtator``'s text) onto one text stream."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def write(self, document: str) -> None:
+        self.stream.write(document)
+
+    def close(self) -> None:
+        pass
 
 
 def write_pubtator(docs: Iterable[Doc], out: Union[str, Path, IO[str]]) -> int:

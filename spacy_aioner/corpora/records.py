@@ -50,8 +50,9 @@ class SourceDocument:
 
 
 @dataclass
-class ConversionReport:
-    """Counts for one converted corpus file and task; ``mentions_read == in_spans + dropped``."""
+class CorpusReport:
+    """What reading (and converting) one corpus file found, per task: counts, drops and warnings;
+    ``mentions_read == in_spans + dropped``."""
 
     path: str
     task: str
@@ -79,6 +80,7 @@ class ConversionReport:
     warnings: List[str] = field(default_factory=list)
     drops: Counter = field(default_factory=Counter)
     examples: Dict[str, str] = field(default_factory=dict)
+    notes: Counter = field(default_factory=Counter)  # what a reader counted besides documents (PubMed XML: deleted citations...)
 
     @property
     def dropped(self) -> int:
@@ -122,4 +124,5 @@ class ConversionReport:
             "byte_order_mark": self.byte_order_mark,
             "failed": self.failed,
             "warnings": list(self.warnings),
+            "notes": dict(self.notes),
         }

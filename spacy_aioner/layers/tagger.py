@@ -17,6 +17,7 @@ from thinc.types import Floats1d, Floats2d
 
 from ..scheme import AIO, Scheme
 from .crf import ConstrainedCRF, pad_batch
+from .eval_mode import keep_eval_mode_in_predict
 
 DECODERS = ("crf", "softmax")
 
@@ -72,7 +73,8 @@ def _init(model: Model, X=None, Y=None) -> None:
 
 def build_crf_layer(labels: Sequence[str]) -> Model:
     """The CRF as a thinc layer: (emissions, gold tag ids, label masks) -> NLL per doc."""
-    return PyTorchWrapper_v2(ConstrainedCRF(labels), convert_inputs=_crf_inputs, convert_outputs=_crf_outputs)
+    crf = PyTorchWrapper_v2(ConstrainedCRF(labels), convert_inputs=_crf_inputs, convert_outputs=_crf_outputs)
+    return keep_eval_mode_in_predict(crf)
 
 
 def crf_module(model: Model) -> ConstrainedCRF:

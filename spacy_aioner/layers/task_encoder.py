@@ -3,9 +3,9 @@ encodes wrapped as ``[CLS] <Task> ... </Task> [SEP]``.
 
 The marker ids are inserted after tokenization with offset (0, 0), so they align to no
 spaCy token and shift no offset. Spans too long for the encoder are split (never truncated)
-so that every token gets a vector. The task of a document is ``doc._.aioner_task``, else the
-default task that the ``aioner_transformer`` component learns from its listening ``aioner``
-pipe; a :class:`TaskContext` kept in the model's attrs (never serialized) carries it.
+so that every token gets a vector. The task of a document travels with it (the first of
+``extensions.doc_tasks``); a document that names none gets the task of the listening ``aioner``
+pipe, which a :class:`TaskContext` in the model's attrs (never serialized) holds.
 """
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
@@ -24,7 +24,8 @@ from spacy_transformers.layers.transformer_model import (
 from transformers.tokenization_utils_fast import PreTrainedTokenizerFast
 
 from ..encoders import check_encoder_folder
-from ..extensions import install_extensions
+from ..extensions import doc_tasks, install_extensions
+from .eval_mode import keep_eval_mode_in_predict
 from ..scheme import AIO, ALL, MARKERS, close_marker, open_marker
 
 CONTEXT_ATTR = "aioner_task_context"
@@ -35,16 +36,13 @@ QUANTIZE_MODES = ("int8", "int8-channel", "int8-ffn")
 
 @dataclass
 class TaskContext:
-    """Which task the encoder uses for documents without their own ``aioner_task``.
-
-    `forced`, when set, wins even over the document's task (one extra pass per task).
-    """
+    """The task of documents that name none (see ``extensions.doc_tasks``): the one of the
+    listening ``aioner`` pipe, set once when the pipeline is built, never per call."""
 
     default: str = ALL
-    forced: Optional[str] = None
 
     def task_of(self, doc: Doc) -> str:
-        return AIO.check_task(self.forced or doc._.aioner_task or self.default)
+        return AIO.check_task(doc_tasks(doc, [self.default])[0])
 
 
 class TaskTransformerModel(TransformerModel):
@@ -64,6 +62,7 @@ class TaskTransformerModel(TransformerModel):
         self.attrs["sorted_batch"] = sorted_batch
         self.quantized: Optional[str] = None
         self.attrs["replace_listener_cfg"] = _refuse_replace_listeners
+        keep_eval_mode_in_predict(self)  # no dropout in another thread's forward pass
         install_extensions()
 
     @property

@@ -1,15 +1,19 @@
 """The ``aioner`` component: all-in-one biomedical NER on a transformer listener.
 
-It tags every token with one of the 19 AIO labels, restricted to the labels of the
-document's task (``doc._.aioner_task``, else the pipe's task), decodes with a constrained
-CRF (or a softmax), and writes every mention to ``doc.spans["aioner"]`` (scores in
-``.attrs["scores"]``, the tasks that found each in ``.attrs["tasks"]``) and a non-overlapping
-subset, scored at least ``min_score``, to ``doc.ents``. With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and
-keeps the mentions of all of them, nested ones included.
+It tags every token with one of the 19 AIO labels, restricted to the labels of the document's
+task, decodes with a constrained CRF (or a softmax), and writes every mention to
+``doc.spans["aioner"]`` (scores in ``.attrs["scores"]``, the tasks that found each in
+``.attrs["tasks"]``) and a non-overlapping subset, scored at least ``min_score``, to ``doc.ents``.
+With ``tasks = ["Gene", "Disease"]`` it runs one encoder pass per task and keeps the mentions of
+all of them, nested ones included.
+
+The task and threshold travel with each document: ``doc._.aioner_tasks`` and
+``doc._.aioner_min_score``, set by a run, win over the document's own ``doc._.aioner_task`` (its
+gold's, in training) and the pipe's configuration; the pipe never changes itself per call, so
+one loaded pipeline serves concurrent calls with different tasks.
 """
-from contextlib import contextmanager
 from itertools import islice
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy
 from spacy.attrs import IS_SPACE
@@ -23,7 +27,7 @@ from thinc.api import Config, Model, set_dropout_rate
 
 from ..calibration import Calibration, calibrate
 from ..ents import above_threshold, add_where_free
-from ..extensions import SPANS_KEY, install_extensions
+from ..extensions import SPANS_KEY, doc_tasks, install_extensions
 from ..layers.tagger import crf_module
 from ..layers.task_encoder import TaskTransformerModel
 from ..scheme import ENTITY_TYPES, TASKS, Scheme, tags_to_spans
@@ -166,29 +170,9 @@ class AIONER(TrainingRecord, TrainablePipe):
         self._encoder = encoder
         encoder.task_context.default = self.encoder_task
 
-    @contextmanager
-    def running(self, tasks: Optional[Sequence[str]] = None,
-                min_score: Union[None, float, Dict[str, float]] = None) -> Iterator["AIONER"]:
-        """Within the block, run `tasks` (one encoder pass each) and keep mentions scored at least
-        `min_score`, instead of the configured ones (None: as configured). For a caller that
-        alone drives the pipeline, such as the service's worker thread; not thread-safe."""
-        checked_tasks, checked_score = self.check_running(tasks, min_score)
-        saved = self.tasks, self.min_score
-        if checked_tasks is not None:
-            self.tasks = checked_tasks
-        if checked_score is not None:
-            self.min_score = checked_score
-        if self._encoder is not None:
-            self._encoder.task_context.default = self.encoder_task
-        try:
-            yield self
-        finally:
-            self.tasks, self.min_score = saved
-            if self._encoder is not None:
-                self._encoder.task_context.default = self.encoder_task
-
-    def check_running(self, tasks: Optional[Sequence[str]] = None, min_score=None):
-        """(tasks, min_score) as `running` would use them, checked; ValueError if it could not.
+    def check_run(self, tasks: Optional[Sequence[str]] = None, min_score=None):
+        """(tasks, min_score) checked as a run may set them on documents (``doc._.aioner_tasks``,
+        ``doc._.aioner_min_score``; None: the pipe's); ValueError naming the problem otherwise.
         Changes nothing, so any thread may call it."""
         checked = None
         if tasks is not None:
@@ -197,25 +181,30 @@ class AIONER(TrainingRecord, TrainablePipe):
                 raise ValueError(f"{self.name}: tasks must be one or more distinct tasks, got {list(tasks)}")
         return checked, None if min_score is None else self._check_min_score(min_score)
 
-    def doc_task(self, doc: Doc) -> str:
-        """The task the shared pass used for `doc`: its own, else the pipe's first task."""
-        return self._check_task(doc._.aioner_task or self.encoder_task)
+    def doc_tasks(self, doc: Doc) -> List[str]:
+        """The tasks run on `doc` (checked), first the one of the shared encoder pass."""
+        return [self._check_task(task) for task in doc_tasks(doc, self.tasks)]
+
+    def doc_min_score(self, doc: Doc):
+        """The threshold of `doc`: the run's, else the pipe's."""
+        own = doc._.aioner_min_score
+        return self.min_score if own is None else self._check_min_score(own)
 
     def predict(self, docs: Iterable[Doc]) -> List[List[TaskPrediction]]:
-        """Per doc, the label ids and confidences of each task run on it."""
+        """Per doc, the label ids and confidences of each task run on it, in its task order."""
         docs = list(docs)
-        results = [[] for _ in docs]
-        tasks = [self.doc_task(doc) for doc in docs]
+        tasks = [self.doc_tasks(doc) for doc in docs]
         if not any(len(doc) for doc in docs):  # spacy-transformers cannot pool a batch of empty docs
-            return [[(task, [], [])] for task in tasks]
-        for i, pred in enumerate(self._decode(self.model.predict(docs), tasks)):
-            results[i].append((tasks[i], *pred))
-        for extra in self.tasks[1:]:
-            todo = [i for i, doc in enumerate(docs) if doc._.aioner_task is None]
-            if todo:
-                for i, pred in zip(todo, self._extra_pass([docs[i] for i in todo], extra)):
-                    results[i].append((extra, *pred))
-        return results
+            return [[(own[0], [], [])] for own in tasks]
+        found = [{own[0]: pred} for own, pred in zip(tasks, self._decode(self.model.predict(docs), [t[0] for t in tasks]))]
+        extra: Dict[str, List[int]] = {}  # task -> the docs that run it as an extra pass
+        for i, own in enumerate(tasks):
+            for task in own[1:]:
+                extra.setdefault(task, []).append(i)
+        for task, todo in extra.items():
+            for i, pred in zip(todo, self._extra_pass([docs[i] for i in todo], task)):
+                found[i][task] = pred
+        return [[(task, *found[i][task]) for task in own] for i, own in enumerate(tasks)]
 
     def set_annotations(self, docs: Iterable[Doc], predictions: List[List[TaskPrediction]]) -> None:
         """Write all mentions to ``doc.spans[spans_key]`` and resolve ``doc.ents``.
@@ -246,8 +235,8 @@ class AIONER(TrainingRecord, TrainablePipe):
             if calibration:
                 group.attrs["raw_scores"] = raw
             group.attrs["tasks"] = [tasks for _, _, tasks in merged]
-            group.attrs["min_score"] = self.min_score
-            kept = [(span, score) for span, score, _ in merged if above_threshold(score, self.min_score, span.label_)]
+            min_score = group.attrs["min_score"] = self.doc_min_score(doc)
+            kept = [(span, score) for span, score, _ in merged if above_threshold(score, min_score, span.label_)]
             doc.ents = self._resolve_ents(doc, [span for span, _ in kept], [score for _, score in kept])
 
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
@@ -307,7 +296,7 @@ class AIONER(TrainingRecord, TrainablePipe):
         if not any(len(doc) for doc in docs):
             return [numpy.zeros((0, len(self.labels)), dtype="float32") for _ in docs]
         emissions = [self.model.ops.to_numpy(e) for e in self.model.predict(docs)]
-        masks = [self.scheme.allowed_mask(self.doc_task(doc)) for doc in docs]
+        masks = [self.scheme.allowed_mask(self.doc_tasks(doc)[0]) for doc in docs]
         if self.decoder == "softmax":
             return [_masked_softmax(e, numpy.asarray(m, dtype="float32")) for e, m in zip(emissions, masks)]
         return crf_module(self.model).distributions(emissions, masks)
@@ -366,12 +355,14 @@ class AIONER(TrainingRecord, TrainablePipe):
                 f"{self.name}: tasks={self.tasks} needs an aioner_transformer upstream (or inside "
                 f"this pipe's model) to run one encoder pass per task"
             )
-        context = self._encoder.task_context
-        context.forced = task
+        own = [doc._.aioner_tasks for doc in docs]  # the documents are this call's: no other thread sees them
         try:
+            for doc in docs:
+                doc._.aioner_tasks = [task]
             batch = self._encoder.predict(docs)
         finally:
-            context.forced = None
+            for doc, tasks in zip(docs, own):
+                doc._.aioner_tasks = tasks
         saved = [doc._.trf_data for doc in docs]
         try:
             for doc, data in zip(docs, batch.doc_data):

@@ -15,10 +15,10 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .annotations import AnnotationService, BadInput, Choice
+from ..annotation.settings import RunSettings, SettingsError
+from ..corpora.formats import FORMATS
+from .annotations import AnnotationService, BadInput
 from .batcher import MicroBatcher, QueueFull
-
-TOKEN_VARIABLE = "AIONER_SERVICE_TOKEN"
 
 
 @dataclass
@@ -72,8 +72,8 @@ def create_app(service: AnnotationService, limits: Optional[Limits] = None, toke
     async def _problem(request: Request, problem: HTTPProblem):
         return JSONResponse({"detail": problem.detail}, status_code=problem.status, headers=problem.headers)
 
-    @app.exception_handler(BadInput)
-    async def _bad_input(request: Request, err: BadInput):
+    @app.exception_handler(SettingsError)
+    async def _bad_input(request: Request, err: SettingsError):
         return JSONResponse({"detail": str(err)}, status_code=422)
 
     def authorize(request: Request, query_token: Optional[str] = None) -> None:
@@ -100,9 +100,11 @@ def create_app(service: AnnotationService, limits: Optional[Limits] = None, toke
         if count > limits.max_texts:
             raise HTTPProblem(413, f"{count} {what}; at most {limits.max_texts} per request")
 
-    async def annotate(choice: Choice, items: list, what: str) -> list:
+    async def annotate(settings: RunSettings, items: list, what: str) -> list:
+        settings.check(service.nlp)  # only checks: the batcher's thread may be running the pipeline now
+        service.check_texts(items, what)
         try:
-            future = batcher.submit(choice.key, items)
+            future = batcher.submit(settings, items)
         except QueueFull:
             raise HTTPProblem(503, "the service is busy; retry shortly", {"Retry-After": "1"}) from None
         try:
@@ -144,14 +146,9 @@ def create_app(service: AnnotationService, limits: Optional[Limits] = None, toke
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in err.errors())
             raise BadInput(f"the request does not fit the schema: {problems}") from None
         check_count(len(req.texts), "texts")
-        choice = Choice.parse(req.task, check_score(req.min_score))
-        service.check_choice(choice)
-        service.check_texts(req.texts)
-        docs = await annotate(choice, req.texts, "texts")
-        if req.format == "pubtator":
-            return PlainTextResponse(service.pubtator(docs))
-        if req.format == "bioc":
-            return Response(service.bioc(docs), media_type="application/xml")
+        docs = await annotate(RunSettings.parse(req.task, req.min_score), req.texts, "texts")
+        if req.format != "json":
+            return document_response(docs, req.format)
         results = []
         for doc in docs:
             result = {"text": doc.text, "mentions": service.mentions(doc)}
@@ -164,31 +161,25 @@ def create_app(service: AnnotationService, limits: Optional[Limits] = None, toke
     async def annotate_pubtator(request: Request, task: Optional[List[str]] = Query(None),
                                 min_score: Optional[float] = Query(None)):
         authorize(request)
-        docs = await annotate_documents(request, "pubtator", task, min_score)
-        return PlainTextResponse(service.pubtator(docs))
+        return document_response(await annotate_documents(request, "pubtator", task, min_score), "pubtator")
 
     @app.post("/annotate/bioc")
     async def annotate_bioc(request: Request, task: Optional[List[str]] = Query(None),
                             min_score: Optional[float] = Query(None)):
         authorize(request)
-        docs = await annotate_documents(request, "bioc", task, min_score)
-        return Response(service.bioc(docs), media_type="application/xml")
+        return document_response(await annotate_documents(request, "bioc", task, min_score), "bioc")
 
     async def annotate_documents(request: Request, fmt: str, task: Optional[List[str]], min_score: Optional[float]):
         body = await read_body(request)
         tasks = [t for value in task for t in value.split(",") if t] if task else None
-        choice = Choice.parse(tasks[0] if tasks and len(tasks) == 1 else tasks, check_score(min_score))
-        service.check_choice(choice)
+        settings = RunSettings.parse(tasks, min_score)
         sources = service.read_documents(body, fmt)
         check_count(len(sources), "documents")
-        return await annotate(choice, sources, "documents")
+        return await annotate(settings, sources, "documents")
+
+    def document_response(docs: list, fmt: str) -> Response:
+        if FORMATS[fmt].binary:
+            return Response(FORMATS[fmt].dumps(docs), media_type="application/xml")
+        return PlainTextResponse(FORMATS[fmt].dumps(docs))
 
     return app
-
-
-def check_score(min_score):
-    """`min_score` if it is None, a number in [0, 1] or a dict of them; BadInput otherwise."""
-    values = min_score.values() if isinstance(min_score, dict) else [min_score]
-    if min_score is not None and not all(0.0 <= v <= 1.0 for v in values):
-        raise BadInput(f"min_score: {min_score!r} is not in [0, 1]")
-    return min_score

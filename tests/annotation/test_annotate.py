@@ -7,6 +7,7 @@ import pytest
 
 from spacy_aioner.annotation.engines import LocalEngine, WorkerError
 from spacy_aioner.annotation.job import annotate_files
+from spacy_aioner.annotation.settings import RunSettings
 from spacy_aioner.corpora.bioc import read_bioc
 from spacy_aioner.corpora.pubtator import read_pubtator
 from tests.annotation.conftest import run_files
@@ -26,7 +27,7 @@ def outputs_of(folder):
 
 
 def test_annotates_pubtator_and_bioc_with_text_and_offsets_intact(model, inputs, tmp_path):
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=4)
     engine.close()
     assert summary.files_done == 2 and summary.rejected == 0 and not summary.files_failed
@@ -49,7 +50,7 @@ def test_annotates_pubtator_and_bioc_with_text_and_offsets_intact(model, inputs,
 
 
 def test_resume_after_a_crash_finishes_without_duplicates(model, inputs, tmp_path):
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
 
     done = []
 
@@ -70,7 +71,7 @@ def test_resume_after_a_crash_finishes_without_duplicates(model, inputs, tmp_pat
     engine.close()
     assert summary.files_already_done == 1 and summary.files_done == 1
     reference = tmp_path / "reference"
-    annotate_files([inputs], reference, LocalEngine(model, None), batch_size=1)
+    annotate_files([inputs], reference, LocalEngine(model), batch_size=1)
     for name in ("ex1.PubTator", "ex2.BioC.xml"):
         assert (tmp_path / "out" / name).read_bytes() == (reference / name).read_bytes()
 
@@ -83,7 +84,7 @@ def test_failing_documents_go_to_rejects_and_the_run_goes_on(model, tmp_path):
         f"1|t|BRCA1 mutation causes breast cancer.\n1|a|\n\n2|t|{huge}\n2|a|\n\n3|t|Aspirin induced diabetes.\n3|a|\n\n",
         encoding="utf8")
     (folder / "broken.PubTator").write_text("9\t0\t3\tabc\tGene\n", encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([folder], tmp_path / "out", engine, batch_size=8)
     engine.close()
     assert summary.rejected == 1 and summary.documents == 3
@@ -95,10 +96,10 @@ def test_failing_documents_go_to_rejects_and_the_run_goes_on(model, tmp_path):
 
 
 def test_worker_processes_give_the_same_output(model, inputs, tmp_path):
-    one = LocalEngine(model, None)
+    one = LocalEngine(model)
     annotate_files([inputs], tmp_path / "one", one, batch_size=2)
     one.close()
-    two = LocalEngine(model, None, n_process=2)
+    two = LocalEngine(model, n_process=2)
     annotate_files([inputs], tmp_path / "two", two, batch_size=2)
     two.close()
     assert outputs_of(tmp_path / "one").keys() == outputs_of(tmp_path / "two").keys()
@@ -129,19 +130,19 @@ def test_ray_actors_load_the_pipeline_once_for_every_file(model, inputs, tmp_pat
         (folder / f"copy{i}.PubTator").write_bytes((inputs / "ex1.PubTator").read_bytes())
     (folder / "ex2.BioC.xml").write_bytes((inputs / "ex2.BioC.xml").read_bytes())
     (folder / "ex1.PubTator").write_bytes((inputs / "ex1.PubTator").read_bytes())
-    engine = RayEngine(model, None, n_actors=2)
+    engine = RayEngine(model, n_actors=2)
     try:
         summary = annotate_files([folder], tmp_path / "out", engine, batch_size=2)
         assert summary.files_done == 5 and not summary.files_failed
         assert engine.pipeline_loads() == 2
     finally:
         engine.close()
-    local = LocalEngine(model, None)
+    local = LocalEngine(model)
     annotate_files([folder], tmp_path / "local", local, batch_size=2)
     local.close()
     for name in outputs_of(folder):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
-    greedy = RayEngine(model, None, n_actors=4096)  # more actors than CPUs: refused, not a hang
+    greedy = RayEngine(model, n_actors=4096)  # more actors than CPUs: refused, not a hang
     try:
         with pytest.raises(WorkerError, match="4096 Ray actors need 4096 CPUs"):
             annotate_files([folder], tmp_path / "greedy", greedy, batch_size=2)
@@ -150,12 +151,54 @@ def test_ray_actors_load_the_pipeline_once_for_every_file(model, inputs, tmp_pat
 
 
 def test_quantize_and_min_score_reach_the_loaded_pipeline(model, inputs, tmp_path):
-    engine = LocalEngine(model, None, quantize="int8", min_score=0.5)
+    engine = LocalEngine(model, quantize="int8")
     nlp = engine.annotator.nlp
     assert nlp.get_pipe("aioner_transformer").model.quantized == "int8"
-    assert nlp.get_pipe("aioner").min_score == 0.5
-    summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=4)
+    summary = annotate_files([inputs], tmp_path / "out", engine, batch_size=4, settings=RunSettings.parse(min_score=0.5))
+    everything = annotate_files([inputs], tmp_path / "all", engine, batch_size=4, settings=RunSettings.parse(min_score=0.0))
     engine.close()
     assert summary.files_done == 2 and not summary.files_failed
     for doc in read_pubtator(tmp_path / "out" / "ex1.PubTator"):
         assert all(m.type for m in doc.mentions)
+    with open(tmp_path / "out" / "ex2.BioC.xml", encoding="utf8") as stream:
+        kept = [a for d in bioc.biocxml.load(stream).documents for p in d.passages for a in p.annotations]
+    assert all(float(a.infons["score"]) >= 0.5 for a in kept)
+    assert sum(summary.mentions.values()) < sum(everything.mentions.values())
+
+
+def test_a_stopped_file_resumes_from_its_last_finished_part(model, tmp_path):
+    """A long file annotated in parts of 2 documents, killed in its third part: the rerun annotates
+    only the documents after the second part, and the output is the uninterrupted run's, byte for byte."""
+    from tests.annotation.test_bad_days import pubtator
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "long.PubTator").write_text(pubtator(7), encoding="utf8")
+    engine = LocalEngine(model)
+    seen = []
+
+    def killed(batches, settings):
+        for results in engine(batches, settings):
+            seen.extend(r.doc_id for r in results)
+            if len(seen) == 5:
+                raise KeyboardInterrupt("killed")
+            yield results
+
+    with pytest.raises(KeyboardInterrupt):
+        annotate_files([folder], tmp_path / "out", killed, batch_size=1, part_size=2)
+    assert run_files(tmp_path / "out") == [".long.PubTator.part-00000", ".long.PubTator.part-00001",
+                                           ".long.PubTator.parts.json", "summary.json"]
+    seen.clear()
+
+    def counting(batches, settings):
+        for results in engine(batches, settings):
+            seen.extend(r.doc_id for r in results)
+            yield results
+
+    summary = annotate_files([folder], tmp_path / "out", counting, batch_size=1, part_size=2)
+    assert seen == ["5", "6", "7"] and summary.files_done == 1 and summary.documents == 7
+    assert summary.documents_this_run == 3 and summary.files[str(folder / "long.PubTator")].resumed_documents == 4
+    annotate_files([folder], tmp_path / "reference", engine, batch_size=3)
+    engine.close()
+    assert (tmp_path / "out" / "long.PubTator").read_bytes() == (tmp_path / "reference" / "long.PubTator").read_bytes()
+    assert run_files(tmp_path / "out") == ["long.PubTator", "summary.json"]

@@ -76,7 +76,7 @@ def test_abort_leaves_no_pool_thread_behind(tmp_path):
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.cfg").write_text("[nlp]\nlang = \"xx-nonexistent\"\npipeline = []\n", encoding="utf8")
-    engine = LocalEngine(str(broken), None, n_process=2)
+    engine = LocalEngine(str(broken), n_process=2)
     with pytest.raises(WorkerError, match="could not start"):
         list(engine([[]], "pubtator"))
     engine.abort()
@@ -121,7 +121,7 @@ def test_outputs_keep_the_input_paths_relative_to_the_folder(model, tmp_path):
     (tmp_path / "in" / "y").mkdir()
     (tmp_path / "in" / "x" / "same.PubTator").write_text(pubtator(1), encoding="utf8")
     (tmp_path / "in" / "y" / "same.PubTator").write_text(pubtator(2, start=5), encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([tmp_path / "in"], tmp_path / "out", engine)
     engine.close()
     assert summary.files_done == 2 and summary.documents == 3
@@ -138,7 +138,7 @@ def test_an_output_folder_equal_to_or_inside_an_input_is_refused(folder):
 
 
 def test_files_a_run_writes_are_never_inputs(model, folder, tmp_path):
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     annotate_files([folder], tmp_path / "first", engine)
     (tmp_path / "first" / "a.PubTator.rejects.tsv").write_text("9\tValueError: x\n", encoding="utf8")
     (tmp_path / "first" / ".a.PubTator.tmp-1").write_text("", encoding="utf8")
@@ -152,7 +152,7 @@ def test_files_a_run_writes_are_never_inputs(model, folder, tmp_path):
 def test_a_byte_order_mark_is_removed_and_reported(model, tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "bom.PubTator").write_bytes(b"\xef\xbb\xbf" + pubtator(2).encode("utf8"))
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([tmp_path / "in"], tmp_path / "out", engine)
     engine.close()
     assert summary.files_done == 1 and summary.documents == 2
@@ -170,7 +170,7 @@ def test_a_rerun_removes_the_temporaries_of_dead_runs(model, folder, tmp_path):
         path.write_text("", encoding="utf8")
     alive = out / f".b.PubTator.tmp-{os.getppid()}"  # a live process's temporary stays
     alive.write_text("", encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([folder], out, engine)
     engine.close()
     assert sorted(summary.removed_temporaries) == sorted(map(str, leftovers))
@@ -182,7 +182,7 @@ def test_a_file_failing_midway_adds_nothing_to_the_totals(model, tmp_path):
     bad = pubtator(3) + "4\t0\t5\tBRCA1\tGene\n\n"  # a mention line with no document, after 3 good ones
     (tmp_path / "in" / "bad.PubTator").write_text(bad, encoding="utf8")
     (tmp_path / "in" / "good.PubTator").write_text(pubtator(2, start=10), encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([tmp_path / "in"], tmp_path / "out", engine, batch_size=1)
     engine.close()
     assert list(summary.files_failed) == [str(tmp_path / "in" / "bad.PubTator")]
@@ -194,7 +194,7 @@ def test_a_file_failing_midway_adds_nothing_to_the_totals(model, tmp_path):
 def test_a_resumed_run_reports_what_it_did_and_what_it_found_done(model, tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.PubTator").write_text(pubtator(3), encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     first = annotate_files([tmp_path / "in"], tmp_path / "out", engine)
     (tmp_path / "in" / "b.PubTator").write_text(pubtator(2, start=10), encoding="utf8")
     second = annotate_files([tmp_path / "in"], tmp_path / "out", engine)
@@ -210,7 +210,7 @@ def test_a_resumed_run_reports_what_it_did_and_what_it_found_done(model, tmp_pat
 def test_an_empty_input_file_is_a_warning(model, tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "empty.PubTator").write_text("", encoding="utf8")
-    engine = LocalEngine(model, None)
+    engine = LocalEngine(model)
     summary = annotate_files([tmp_path / "in"], tmp_path / "out", engine)
     engine.close()
     assert summary.to_dict()["warnings"] == {str(tmp_path / "in" / "empty.PubTator"): ["no documents: the output is empty"]}
@@ -232,12 +232,17 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(model, tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert "Stopped by SIGTERM" in stderr and "Traceback" not in stderr
-    assert run_files(out) == ["a_small.PubTator", "summary.json"]  # no temporary left
+    left = run_files(out)
+    assert [name for name in left if not name.startswith(".")] == ["a_small.PubTator", "summary.json"]
+    parts = [name for name in left if name.startswith(".b_large.PubTator.part-")]
+    assert not [name for name in left if ".tmp-" in name]  # no temporary left, only finished parts
     assert json.loads((out / "summary.json").read_text())["interrupted"].startswith("Stopped")
     rerun = subprocess.run(cmd[:-2] + ["--batch-size", "64"], capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     summary = json.loads(rerun.stdout)
     assert summary["files_already_done"] == 1 and summary["files_done"] == 1 and summary["documents"] == 3002
+    assert summary["documents_this_run"] == 3000 - 1000 * len(parts)  # resumed from the finished parts
+    assert run_files(out) == ["a_small.PubTator", "b_large.PubTator", "summary.json"]
 
 
 def test_workers_end_when_the_parent_is_killed(model, tmp_path):

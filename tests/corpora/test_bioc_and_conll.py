@@ -8,7 +8,7 @@ from spacy_aioner.corpora.conll import read_conll
 from spacy_aioner.corpora.docs import build_docs, doc_mentions
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator
-from spacy_aioner.corpora.records import ConversionReport, CorpusFormatError
+from spacy_aioner.corpora.records import CorpusReport, CorpusFormatError
 from tests.conftest import corpus_file
 
 
@@ -65,7 +65,7 @@ def test_bad_bioc_names_the_file(tmp_path):
     )
     with pytest.raises(CorpusFormatError, match="document '9': discontinuous annotation"):
         list(read_bioc(path))
-    report = ConversionReport(str(path), "ALL")
+    report = CorpusReport(str(path), "ALL")
     assert list(read_bioc(path, report=report, lenient=True))[0].mentions == []
     assert report.dropped == 1 and report.mentions_read == 1
 
@@ -74,7 +74,7 @@ def test_conll_blocks_become_documents_with_their_task(nlp):
     path = corpus_file("conll", "BioRED_TrainDev-ALL.conll")
     sources = list(itertools.islice(read_conll(path), 200))
     lines = path.read_text(encoding="utf8").splitlines()
-    report = ConversionReport(str(path), "ALL")
+    report = CorpusReport(str(path), "ALL")
     docs = list(build_docs(nlp, sources, report=report))
     assert all(d._.aioner_task == "ALL" for d in docs)
     assert docs[0].text.startswith("Hepatocyte nuclear factor - 6 :")

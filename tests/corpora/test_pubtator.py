@@ -4,7 +4,7 @@ import pytest
 
 from spacy_aioner.corpora.docs import build_doc, build_docs
 from spacy_aioner.corpora.pubtator import format_pubtator, read_pubtator, write_pubtator
-from spacy_aioner.corpora.records import ConversionReport, CorpusFormatError
+from spacy_aioner.corpora.records import CorpusReport, CorpusFormatError
 
 # Text written for these tests (no third-party corpus text is committed).
 SAMPLE = (
@@ -35,7 +35,7 @@ def write(tmp_path, text, name="sample.PubTator", mode="w"):
 
 
 def test_reads_tab_text_empty_abstract_and_nested_mentions(tmp_path, nlp):
-    report = ConversionReport("sample", "ALL")
+    report = CorpusReport("sample", "ALL")
     docs = list(build_docs(nlp, read_pubtator(write(tmp_path, SAMPLE), report=report), "ALL", ALL_TYPES, report=report))
     first, second = docs
     assert "\tHnf6" in first.text
@@ -60,7 +60,7 @@ def test_round_trip_is_exact(tmp_path, nlp):
 
 def test_unmapped_and_duplicate_mentions_are_counted(tmp_path, nlp):
     text = SAMPLE.replace("111\t48\t52\tMice\tSpecies\t10090\n", "111\t48\t52\tMice\tSpecies\t10090\n" * 2)
-    report = ConversionReport("sample", "Disease")
+    report = CorpusReport("sample", "Disease")
     docs = list(build_docs(nlp, read_pubtator(write(tmp_path, text)), "Disease", {"Disease": "Disease"}, report=report))
     assert [s.text for s in docs[0].spans["aioner"]] == ["growth hormone deficiency", "diabetes"]
     assert report.mentions_read == 7 and report.in_spans == 2
@@ -70,7 +70,7 @@ def test_unmapped_and_duplicate_mentions_are_counted(tmp_path, nlp):
 
 def test_expanded_mention_keeps_exact_offsets(tmp_path, nlp):
     text = "5|t|Culexspecies bite.\n5|a|\n5\t0\t5\tCulex\tSpecies\n\n"
-    report = ConversionReport("x", "Species")
+    report = CorpusReport("x", "Species")
     doc = next(build_docs(nlp, read_pubtator(write(tmp_path, text)), "Species", None, report=report))
     assert report.expanded == 1 and doc.ents[0].text == "Culexspecies"
     assert format_pubtator(doc) == text
@@ -94,7 +94,7 @@ def test_bad_lines_name_file_line_and_document(tmp_path, nlp, bad, message):
     assert str(path) in str(err.value)
     if "outside its document" in message:
         return  # structural errors stay errors even when lenient (next test)
-    report = ConversionReport(str(path), "ALL")
+    report = CorpusReport(str(path), "ALL")
     docs = list(build_docs(nlp, read_pubtator(path, report=report, lenient=True), "ALL", ALL_TYPES, report=report, lenient=True))
     assert len(docs) == 2 and report.dropped == 1 and report.reconciles()
 
@@ -112,6 +112,6 @@ def test_non_utf8_bytes_name_the_line(tmp_path):
 
 
 def test_empty_document_is_counted(tmp_path, nlp):
-    report = ConversionReport("x", "ALL")
+    report = CorpusReport("x", "ALL")
     doc = build_doc(nlp, next(read_pubtator(write(tmp_path, "7|t|\n7|a|\n\n"))), "ALL", report=report)
     assert len(doc.ents) == 0 and report.empty_documents == 1

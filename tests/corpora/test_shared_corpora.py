@@ -7,7 +7,7 @@ from spacy_aioner.corpora.docbin import convert_manifest
 from spacy_aioner.corpora.docs import build_docs, doc_mentions
 from spacy_aioner.corpora.manifest import load_manifest
 from spacy_aioner.corpora.pubtator import read_pubtator, write_pubtator
-from spacy_aioner.corpora.records import ConversionReport
+from spacy_aioner.corpora.records import CorpusReport
 from tests.conftest import CORPORA, corpus_file
 
 ENTRIES = load_manifest()
@@ -62,7 +62,7 @@ def test_dev_split_is_the_last_100_biored_documents(converted, nlp):
 def test_every_biored_mention_is_in_the_spans_at_its_offsets(nlp):
     path = corpus_file("pubtator", "BioRED_TrainDev.PubTator")
     entry = next(e for e in ENTRIES if e.file == path.name)
-    report = ConversionReport(str(path), "ALL")
+    report = CorpusReport(str(path), "ALL")
     sources = list(read_pubtator(path))
     docs = list(build_docs(nlp, sources, "ALL", entry.type_map, report=report))
     assert report.dropped == 0
@@ -82,7 +82,7 @@ def test_every_biored_mention_is_in_the_spans_at_its_offsets(nlp):
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.file}:{e.task}")
 def test_pubtator_round_trip_is_exact(entry, nlp):
     path = corpus_file("pubtator", entry.file)
-    report = ConversionReport(str(path), entry.task)
+    report = CorpusReport(str(path), entry.task)
     sources = list(read_pubtator(path))
     docs = list(build_docs(nlp, sources, entry.task, entry.type_map, report=report, lenient=True))
     out = io.StringIO()

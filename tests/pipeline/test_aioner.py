@@ -114,31 +114,55 @@ def test_several_tasks_keep_nested_mentions_in_spans(trained, tiny_bert):
     assert {task for tasks in own.spans["aioner"].attrs["tasks"] for task in tasks} <= {"Gene"}
 
 
-def test_running_switches_tasks_and_min_score_for_a_block_only(trained):
-    """What the service does per request: the tasks and threshold of the block, then as configured."""
+def run_doc(nlp, text, tasks=None, min_score=None):
+    doc = nlp.make_doc(text)
+    doc._.aioner_tasks, doc._.aioner_min_score = tasks, min_score
+    return doc
+
+
+def test_tasks_and_min_score_travel_with_the_document(trained):
+    """What a run (the CLI, the service) does: the tasks and threshold set on a document apply to
+    that document only; the pipe is not changed."""
     nlp, _ = trained
     pipe = nlp.get_pipe("aioner")
     text = "BRCA1 mutation causes breast cancer in human patients."
     before = nlp(text)
-    with pipe.running(["Disease", "Gene"], min_score=1.0):
-        doc = nlp(text)
-        assert pipe.tasks == ["Disease", "Gene"]
+    doc, plain = nlp.pipe([run_doc(nlp, text, ["Disease", "Gene"], 1.0), nlp.make_doc(text)])
     assert set(marker_after_cls(doc, nlp)) == {"<Disease>"}
     assert {task for tasks in doc.spans["aioner"].attrs["tasks"] for task in tasks} == {"Disease", "Gene"}
     assert doc.spans["aioner"].attrs["min_score"] == 1.0 and len(doc.ents) == 0 < len(doc.spans["aioner"])
-    after = nlp(text)
-    assert pipe.tasks == ["ALL"] and set(marker_after_cls(after, nlp)) == {"<ALL>"}
-    assert [(e.text, e.label_) for e in after.ents] == [(e.text, e.label_) for e in before.ents]
-    with pytest.raises(ValueError, match="one or more distinct tasks"):
-        with pipe.running(["Gene", "Gene"]):
-            pass
+    assert pipe.tasks == ["ALL"] and set(marker_after_cls(plain, nlp)) == {"<ALL>"}
+    assert [(e.text, e.label_) for e in plain.ents] == [(e.text, e.label_) for e in before.ents]
     with pytest.raises(ValueError, match="Foo"):
-        with pipe.running(["Foo"]):
-            pass
-    assert pipe.tasks == ["ALL"]
-    # the service checks a request on its own thread while the worker may run the pipe: no change
-    assert pipe.check_running(["Gene", "Disease"], {"Gene": 0.5}) == (["Gene", "Disease"], {"Gene": 0.5})
+        nlp(run_doc(nlp, text, ["Foo"]))
+    with pytest.raises(ValueError, match="min_score"):
+        nlp(run_doc(nlp, text, None, 2.0))
+    with pytest.raises(ValueError, match="one or more distinct tasks"):
+        pipe.check_run(["Gene", "Gene"])
+    assert pipe.check_run(["Gene", "Disease"], {"Gene": 0.5}) == (["Gene", "Disease"], {"Gene": 0.5})
     assert pipe.tasks == ["ALL"] and pipe.min_score == 0.0
+
+
+def test_two_threads_with_different_tasks_on_one_pipeline(trained):
+    """One loaded pipeline, two threads, each with its own tasks: every document gets exactly what
+    it gets alone (its markers, the tasks that found its mentions, its mentions)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    nlp, _ = trained
+    texts = [text for text, _, _ in TRAIN] * 4
+    choices = {"Gene": ["Gene"], "Disease+Chemical": ["Disease", "Chemical"]}
+
+    def annotate(tasks):
+        docs = list(nlp.pipe([run_doc(nlp, text, tasks) for text in texts], batch_size=2))
+        return [(set(marker_after_cls(doc, nlp)), doc.spans["aioner"].attrs["tasks"],
+                 [(s.start, s.end, s.label_) for s in doc.spans["aioner"]]) for doc in docs]
+
+    alone = {name: annotate(tasks) for name, tasks in choices.items()}
+    assert alone["Gene"] != alone["Disease+Chemical"]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            futures = {name: pool.submit(annotate, tasks) for name, tasks in choices.items()}
+            assert {name: future.result() for name, future in futures.items()} == alone
 
 
 def test_existing_ents_are_kept_unless_overwrite(trained):

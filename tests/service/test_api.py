@@ -5,6 +5,7 @@ import threading
 import bioc
 import pytest
 
+from spacy_aioner.annotation.settings import RunSettings
 from spacy_aioner.corpora.pubtator import read_pubtator
 from spacy_aioner.service.annotations import AnnotationService
 from tests.conftest import CORPORA, corpus_file, pubtator_blocks
@@ -89,6 +90,28 @@ def test_bioc_in_bioc_out(make_client):
     annotations = [a for d in collection.documents for p in d.passages for a in p.annotations]
     assert annotations and all(a.infons["type"] in {"Gene", "Chemical", "Disease", "Species", "Variant", "CellLine"}
                                for a in annotations)
+
+
+def test_concurrent_requests_with_different_tasks_get_their_own(make_client):
+    """Requests with different tasks, sent at once from two threads to one service, each get
+    exactly what they get alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client()
+    bodies = {"Gene": {"texts": [t for t, _, _ in TRAIN], "task": "Gene"},
+              "Disease+Chemical": {"texts": [t for t, _, _ in TRAIN], "task": ["Disease", "Chemical"]}}
+
+    def ask(body):
+        response = client.post("/annotate", json=body)
+        assert response.status_code == 200, response.text
+        return [[(m["start"], m["end"], m["type"], m["tasks"]) for m in r["mentions"]] for r in response.json()["results"]]
+
+    alone = {name: ask(body) for name, body in bodies.items()}
+    assert alone["Gene"] != alone["Disease+Chemical"]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            futures = {name: pool.submit(ask, body) for name, body in bodies.items()}
+            assert {name: future.result() for name, future in futures.items()} == alone
 
 
 @pytest.mark.parametrize("body, problem", [
@@ -183,12 +206,12 @@ def test_a_full_queue_is_503_with_retry_after_never_a_hang(make_client, pipeline
     held = HeldService(str(pipeline_dir))
     client = make_client(service_=held, max_queue=1, max_wait=0.0)
     batcher = client.app.state.batcher
-    running = batcher.submit((None, None), [SENTENCE])  # taken by the worker, which waits
+    running = batcher.submit(RunSettings(), [SENTENCE])  # taken by the worker, which waits
     for _ in range(200):
         if batcher.pending == 0:
             break
         threading.Event().wait(0.01)
-    waiting = batcher.submit((None, None), [SENTENCE])  # fills the queue of one
+    waiting = batcher.submit(RunSettings(), [SENTENCE])  # fills the queue of one
     response = client.post("/annotate", json={"texts": [SENTENCE]})
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     held.release.set()
