@@ -1,6 +1,7 @@
 """Save a trained pipeline with the abbreviation step appended (scispaCy's abbreviation_detector,
 then aioner_abbreviations): add_abbreviations.py IN OUT. The saved pipeline loads with no import;
-`spacy package` lists scispacy among its requirements. With --not-held-out (the release, trained
+`spacy package` lists scispacy among its requirements; --name and --version name it as the
+package will. With --not-held-out (the release, trained
 on the dev split too), the dev scores that training wrote to meta.json are dropped and the
 description says why: a package must not advertise scores on documents it was trained on."""
 from pathlib import Path
@@ -16,8 +17,11 @@ NOT_HELD_OUT = ("Trained on every annotated BioRED document, the dev split inclu
 
 
 def main(model: Path, output: Path,
-         not_held_out: bool = typer.Option(False, help="The training saw the dev split: drop its scores from meta.json")):
+         not_held_out: bool = typer.Option(False, help="The training saw the dev split: drop its scores from meta.json"),
+         name: str = typer.Option("", help="The pipeline's name in meta.json (what `spacy package` names it)"),
+         version: str = typer.Option("", help="The pipeline's version in meta.json")):
     nlp = add_abbreviation_step(spacy.load(model))
+    nlp.meta.update({key: value for key, value in (("name", name), ("version", version)) if value})
     if not_held_out:
         nlp.meta["performance"] = {}
         nlp.meta["description"] = " ".join(filter(None, [nlp.meta.get("description"), NOT_HELD_OUT]))
