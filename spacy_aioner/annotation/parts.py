@@ -24,10 +24,10 @@ class Parts:
     def __init__(self, job: FileJob, provenance: Dict, part_size: int = PART_SIZE):
         self.job, self.part_size = job, part_size
         self.record = {**job.record(provenance), "part_size": part_size}
-        self.record_path = job.target.with_name(f".{job.target.name}.parts.json")
+        self.record_path = job.hidden(".parts.json")
 
     def path(self, index: int) -> Path:
-        return self.job.target.with_name(f".{self.job.target.name}.part-{index:05d}")
+        return self.job.hidden(f".part-{index:05d}")
 
     def resume(self) -> int:
         """How many parts an earlier run of the same input and settings finished (their

@@ -44,12 +44,16 @@ class FileJob:
 
     def temporary(self, suffix: str = "") -> Path:
         """This process's temporary for the output (``suffix`` e.g. '.rejects')."""
-        return self.target.with_name(f".{self.target.name}{suffix}{TMP_MARK}{os.getpid()}")
+        return self.hidden(f"{suffix}{TMP_MARK}{os.getpid()}")
+
+    def hidden(self, suffix: str) -> Path:
+        """A run file beside the output, hidden: ``.NAME<suffix>``."""
+        return self.target.with_name(f".{self.target.name}{suffix}")
 
     @property
     def provenance(self) -> Path:
         """The hidden record beside the output: which input and settings it was made from."""
-        return self.target.with_name(f".{self.target.name}{PROVENANCE_SUFFIX}")
+        return self.hidden(PROVENANCE_SUFFIX)
 
     def record(self, settings: Dict) -> Dict:
         """What the output's provenance says: the input (real path, size, modification time)
