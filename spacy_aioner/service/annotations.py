@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 from typing import List, Optional, Union
 
-from spacy import displacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -19,6 +18,7 @@ from ..corpora.records import CorpusFormatError, SourceDocument
 from ..ents import kept_flags
 from ..extensions import SPANS_KEY
 from ..scheme import TASKS
+from .span_view import render_spans
 
 # displaCy colours of the six types (the page's marks)
 COLORS = {"Gene": "#7aecec", "Chemical": "#feca74", "Disease": "#ff9561", "Species": "#aa9cfc",
@@ -88,12 +88,12 @@ class AnnotationService:
 
     @staticmethod
     def render(doc: Doc) -> str:
-        """displaCy's span view of the mentions that reach the threshold (nested ones stacked),
-        with inline styles only."""
+        """displaCy's span view of the mentions that reach the threshold (nested ones stacked), the
+        text as written, with inline styles only."""
         group = doc.spans[SPANS_KEY]
         doc.spans["aioner_shown"] = [span for span, kept in zip(group, kept_flags(group)) if kept]
         try:
-            return displacy.render(doc, style="span", options={"spans_key": "aioner_shown", "colors": COLORS}, jupyter=False)
+            return render_spans(doc, "aioner_shown", COLORS)
         finally:
             del doc.spans["aioner_shown"]
 
