@@ -7,7 +7,7 @@ import typer
 
 from ..corpora.doc_ids import read_doc_ids
 from ..corpora.docbin import convert_manifest, format_reports, staged_output, write_reports
-from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest
+from ..corpora.manifest import DEFAULT_MANIFEST, load_manifest, merged_naively
 from ..scheme import AIO, Scheme
 from ..tokenizer import blank_biomedical
 from . import app
@@ -37,6 +37,15 @@ def convert_cli(
     skip_missing: bool = typer.Option(
         False, help="Convert the manifest's files that are there and report the missing ones, instead of stopping"
     ),
+    merge: str = typer.Option(
+        "aio", help="aio: each manifest line under its own task; naive: every file once under ALL, its types merged "
+        "and every other type plain O (the control of the AIO scheme)",
+    ),
+    target_docs: int = typer.Option(
+        0, min=0, help="Train on this many of the dev file's training documents (0: all), a seeded sample in which "
+        "a smaller count's documents are among a larger count's",
+    ),
+    target_seed: int = typer.Option(0, help="The seed of that sample"),
 ):
     """Convert every corpus file of the manifest to spaCy DocBins under the AIO scheme."""
     started = time.time()
@@ -45,12 +54,17 @@ def convert_cli(
         excluded = read_doc_ids(exclude_docs or [])
         if exclude_docs:
             typer.echo(f"Documents to leave out of training: {excluded.describe()}")
+        if merge not in ("aio", "naive"):
+            raise ValueError(f"--merge {merge!r}: aio or naive")
         entries = load_manifest(manifest, scheme)
+        if merge == "naive":
+            entries = merged_naively(entries)
         with staged_output(output_dir) as stage:  # nothing lands in output_dir unless every file converted
             reports = convert_manifest(
                 blank_biomedical(), entries, corpus_dir, stage,
                 dev_file=dev_file, dev_docs=dev_docs, external_dev=external_dev, max_docs=max_docs, max_tokens=max_tokens, lenient=lenient,
                 exclude_ids=excluded.ids, skip_missing=skip_missing, previous_dir=output_dir,
+                target_docs=target_docs, target_seed=target_seed,
             )
             write_reports(reports, stage / "report.json")
     except (ValueError, OSError) as err:  # CorpusFormatError names the file, line and document

@@ -2,6 +2,7 @@
 task survives), with a fixed dev split and a per-file report."""
 import json
 import math
+import random
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ def convert_manifest(
     exclude_ids: Optional[Set[str]] = None,
     skip_missing: bool = False,
     previous_dir: Optional[Union[str, Path]] = None,
+    target_docs: int = 0,
+    target_seed: int = 0,
 ) -> List[CorpusReport]:
     """Convert every manifest entry to ``output_dir/train/<file>.<task>.spacy``.
 
@@ -62,7 +65,9 @@ def convert_manifest(
     ``excluded_kept_in_dev``.
     `max_docs` caps the training documents taken from each other entry (the first ones);
     `max_tokens` likewise caps their tokens (whole documents, at least one). `dev_file` is
-    never capped (the target corpus; with ``dev_docs=0`` all of it trains, as for a release).
+    never capped (the target corpus; with ``dev_docs=0`` all of it trains, as for a release);
+    `target_docs` (> 0) keeps that many of its training documents, a sample by `target_seed` in
+    which a smaller count's documents are among a larger count's (few-document training).
     Empty documents are left out and counted. A manifest file missing from `corpus_dir` stops
     the conversion before anything is written, unless `skip_missing`: then its lines get a
     report marked ``missing``, and their DocBin from an earlier conversion, if any, is removed
@@ -125,6 +130,10 @@ def convert_manifest(
                 and not _left_out(doc, exclude_ids, report, "excluded")]
         if entry.file != dev_file:  # the target corpus is never capped, split or not
             docs = cap_docs(docs, max_docs, max_tokens)
+        elif target_docs:
+            kept = nested_sample(docs, target_docs, target_seed)
+            report.notes["training documents left out of the target sample"] += len(docs) - len(kept)
+            docs = kept
         _write(docs, train_path(output_dir, entry), report)
     return reports
 
@@ -221,6 +230,15 @@ def split_external_dev(docs: List[Doc], fraction: float, target_ids: Set[str]) -
     held_out = set(eligible[len(eligible) - math.ceil(fraction * len(eligible)):])
     return ([doc for i, doc in enumerate(docs) if i not in held_out],
             [doc for i, doc in enumerate(docs) if i in held_out])
+
+
+def nested_sample(docs: List[Doc], count: int, seed: int) -> List[Doc]:
+    """`count` of `docs` in their order, chosen by one fixed shuffle of them (`seed`): the first
+    `count` of that shuffle, so a smaller count's documents are always among a larger count's."""
+    if count > len(docs):
+        raise ValueError(f"a sample of {count} documents from {len(docs)} training documents")
+    order = random.Random(seed).sample(range(len(docs)), len(docs))
+    return [docs[i] for i in sorted(order[:count])]
 
 
 def cap_docs(docs: List[Doc], max_docs: Optional[int], max_tokens: Optional[int]) -> List[Doc]:

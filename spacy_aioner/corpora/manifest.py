@@ -53,3 +53,17 @@ def load_manifest(path: Union[str, Path] = DEFAULT_MANIFEST, scheme: Scheme = AI
                 type_map[source] = target
         entries.append(ManifestEntry(fields[0], task, type_map, line_no))
     return entries
+
+
+def merged_naively(entries: List[ManifestEntry], all_task: str = "ALL") -> List[ManifestEntry]:
+    """The naive merge, the control of the AIO scheme (the paper's "w/o AIONER"): one `all_task`
+    entry per file, mapping the types of all its lines, so every type a corpus does not annotate
+    is plain O; a file's documents once, with no task of their own."""
+    merged: Dict[str, ManifestEntry] = {}
+    for entry in entries:
+        first = merged.setdefault(entry.file, ManifestEntry(entry.file, all_task, {}, entry.line))
+        for source, target in entry.type_map.items():
+            if first.type_map.setdefault(source, target) != target:
+                raise ValueError(f"manifest line {entry.line}: {entry.file}'s {source!r} maps to {target} here and to "
+                                 f"{first.type_map[source]} on line {first.line}: no single type to merge it as")
+    return list(merged.values())
