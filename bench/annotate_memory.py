@@ -91,6 +91,7 @@ class Sampler(threading.Thread):
         for mark in self.marks:
             if mark not in self.at_marks and self.done >= mark:
                 self.at_marks[mark] = self.peak
+                print(f"{self.done:,} documents: peak RSS {self.peak / 1024:.1f} MB", flush=True)
 
     def run(self) -> None:
         while not self.stop.wait(self.every):
@@ -144,13 +145,18 @@ def main(
             run = {"n_process": n, "seconds": round(seconds, 1), "documents": summary.documents,
                    "documents_per_second": round(summary.documents / seconds, 2), "notes": dict(summary.to_dict()["notes"]),
                    "peak_rss_mb": at, "growth_first_to_last_mark": round(last / first - 1, 4)}
+            results["runs"].append(run)
+            write(results, output)  # kept if the resume check does not finish
             if resume_check:
                 run["resume"] = stop_and_resume(engine, tmp, n, docs, batch_size)
+                write(results, output)
             engine.close()
-            results["runs"].append(run)
-            print(json.dumps(run))
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf8")
+            print(json.dumps(run), flush=True)
+
+
+def write(results: dict, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf8")
 
 
 def stop_and_resume(engine: LocalEngine, tmp: Path, n: int, docs: int, batch_size: int) -> dict:
