@@ -1,10 +1,11 @@
 """Evaluate a pipeline on DocBins (each document under its own task): overall and per-type
 entity P/R/F as JSON and a Markdown table, plus the pipeline's words per second. A folder
 stands for its DocBins, each scored on its own (one per corpus and task, as `convert` writes
-to dev/), and gets the mean F1 of its DocBins: the per-corpus table of `evaluate-corpora`.
+to dev/), and gets the mean F1 of its DocBins: the per-corpus table of the project's `evaluate`.
 Words per second time the pipeline alone (``nlp.pipe``), not reading or scoring. With --counts
-(one DocBin only), the same predictions' per-document counts are written for
-scripts/significance.py."""
+(the first data path a DocBin), its predictions' per-document counts are written for
+scripts/significance.py. With --check-held-out, a pipeline that trained on any document it is
+scored on is refused first (scripts/check_dev_overlap.py)."""
 import json
 import time
 from pathlib import Path
@@ -20,6 +21,8 @@ from spacy_aioner.training_corpus import create_task_corpus
 
 from spacy_aioner.bootstrap import example_counts, predict
 
+from check_dev_overlap import check  # the script beside this one
+
 
 def main(
     model: Path,
@@ -27,14 +30,17 @@ def main(
     output_json: Path,
     output_md: Path,
     name: str = "",
-    counts: Optional[Path] = typer.Option(None, help="Also write the per-document counts here (one DocBin only)"),
+    counts: Optional[Path] = typer.Option(None, help="Also write the first DocBin's per-document counts here"),
+    check_held_out: bool = typer.Option(False, help="Refuse a pipeline that trained on a scored document"),
     override: List[str] = typer.Option([], help="SECTION.KEY=JSON applied when loading, e.g. "
                                        "components.aioner_transformer.quantize='\"int8\"' (repeatable)"),
 ):
     groups = docbin_paths(data)
     paths = [path for group in groups.values() for path in group]
-    if counts and len(paths) != 1:
-        raise typer.BadParameter(f"--counts takes one DocBin; {', '.join(map(str, data))} give {len(paths)}")
+    if counts and data[0].is_dir():
+        raise typer.BadParameter(f"--counts counts the first data path, which must be a DocBin, not the folder {data[0]}")
+    if check_held_out and (model / "config.cfg").exists() and check(model, data) == 1:
+        raise typer.Exit(1)
     overrides = load_overrides(override)
     nlp = spacy.load(model, config=overrides)
     results = {}
@@ -44,7 +50,7 @@ def main(
         predict(nlp, examples)
         seconds = time.time() - started
         scores = Scorer(nlp).score(examples)
-        if counts:
+        if counts and path == paths[0]:
             write_json(counts, example_counts(examples, model=model, data=path))
         words = sum(len(eg.reference) for eg in examples)
         results[path.name] = {
@@ -55,7 +61,7 @@ def main(
             "ents_per_type": scores["ents_per_type"],
             "words_per_second": words / seconds,
         }
-    means = {str(folder): {"docbins": len(group), "ents_f": sum(results[path.name]["ents_f"] for path in group) / len(group)}
+    means = {str(folder): {"docbins": len(group), "ents_f": mean([results[path.name]["ents_f"] for path in group])}
              for folder, group in groups.items() if folder.is_dir()}
     report = {"model": str(model), "name": name or model.parent.name, "overrides": overrides, "results": results,
               "mean_f": means}
@@ -93,12 +99,22 @@ def docbin_paths(data: List[Path]) -> Dict[Path, List[Path]]:
     return groups
 
 
+def mean(values: List[Optional[float]]) -> Optional[float]:
+    """The mean of the defined values (spaCy's scorer gives None where there is nothing to score)."""
+    defined = [v for v in values if v is not None]
+    return sum(defined) / len(defined) if defined else None
+
+
+def pct(value: Optional[float]) -> str:
+    return "–" if value is None else f"{100 * value:.2f}"
+
+
 def to_markdown(report) -> str:
     """One row per DocBin (task, P/R/F, gold mentions), each folder's mean F1, then per type."""
     results = report["results"]
-    summary = [[data, r.get("task", ""), *(f"{100 * r[key]:.2f}" for key in ("ents_p", "ents_r", "ents_f")),
+    summary = [[data, r.get("task", ""), *(pct(r[key]) for key in ("ents_p", "ents_r", "ents_f")),
                 str(r.get("mentions", ""))] for data, r in results.items()]
-    means = "".join(f"\nMean F1 of the {m['docbins']} DocBins of {folder}: {100 * m['ents_f']:.2f}\n"
+    means = "".join(f"\nMean F1 of the {m['docbins']} DocBins of {folder}: {pct(m['ents_f'])}\n"
                     for folder, m in report.get("mean_f", {}).items())
     rows = []
     for data, r in results.items():

@@ -21,7 +21,7 @@ def add_abbreviations(tmp_path, model, name, *options):
     return output
 
 
-def test_not_held_out_drops_the_dev_scores_and_says_why(tmp_path, trained_pipeline):
+def test_dropped_dev_scores_leave_the_meta_and_it_says_why(tmp_path, trained_pipeline):
     model = tmp_path / "model"
     trained_pipeline.to_disk(model)
     nlp = spacy.load(model)  # a copy: the session's pipeline stays as it is
@@ -34,7 +34,7 @@ def test_not_held_out_drops_the_dev_scores_and_says_why(tmp_path, trained_pipeli
     kept = add_abbreviations(tmp_path, model, "kept")
     assert json.loads((kept / "meta.json").read_text())["performance"]["ents_f"] == 0.9
 
-    release = add_abbreviations(tmp_path, model, "release", "--not-held-out")
+    release = add_abbreviations(tmp_path, model, "release", "--dev-scores", "drop")
     meta = json.loads((release / "meta.json").read_text())
     assert meta["performance"] == {}
     assert meta["description"].startswith("AIO tagger Trained on every annotated BioRED document")

@@ -1,16 +1,18 @@
-"""scripts/evaluate.py writes per-document counts for one DocBin only: a folder of several is
-refused before the pipeline is loaded, and nothing is written."""
+"""scripts/evaluate.py: per-document counts of the first DocBin (a folder first is refused before
+the pipeline is loaded, and nothing is written); one row per DocBin of a folder; load overrides;
+--check-held-out refuses a pipeline that trained on a scored document."""
 import subprocess
 import sys
 from pathlib import Path
 
 import spacy
 from spacy.tokens import DocBin, Span
+from spacy.training import Example
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_counts_of_a_folder_of_several_docbins_are_refused(tmp_path):
+def test_counts_of_a_folder_are_refused(tmp_path):
     nlp = spacy.blank("en")
     data = tmp_path / "train"
     data.mkdir()
@@ -23,7 +25,8 @@ def test_counts_of_a_folder_of_several_docbins_are_refused(tmp_path):
         cwd=tmp_path, capture_output=True, text=True,
     )
     assert result.returncode != 0
-    assert "--counts takes one DocBin; train give 2" in result.stderr
+    message = " ".join(result.stderr.replace("│", " ").split())  # typer boxes and wraps it
+    assert "which must be a DocBin, not the folder train" in message
     assert not any((tmp_path / path).exists() for path in outputs)
 
 
@@ -48,10 +51,13 @@ def test_a_folder_of_dev_splits_gives_one_row_per_corpus_and_their_mean(tmp_path
         doc._.aioner_task = task
         DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / name)
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/evaluate.py"), str(model), "dev.spacy", "dev", "out.json", "out.md"],
+        [sys.executable, str(ROOT / "scripts/evaluate.py"), str(model), "dev.spacy", "dev", "out.json", "out.md",
+         "--counts", "counts.json", "--check-held-out"],
         cwd=tmp_path, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
+    assert "0 held-out documents of dev.spacy dev (0)" in result.stdout  # the documents carry no id
+    assert json.loads((tmp_path / "counts.json").read_text())["data"] == "dev.spacy"
     report = json.loads((tmp_path / "out.json").read_text())
     rows = report["results"]
     assert [(name, rows[name]["task"], rows[name]["mentions"]) for name in rows] == [
@@ -83,3 +89,31 @@ def test_overrides_apply_when_loading(tmp_path, trained_pipeline):
     assert scores["plain"]["results"]["dev.spacy"]["ents_r"] == 1.0
     assert scores["strict"]["results"]["dev.spacy"]["ents_r"] == 0.0
     assert scores["strict"]["overrides"] == {"components": {"aioner": {"min_score": 1.0}}}
+
+
+def with_id(doc, doc_id):
+    doc._.aioner_doc_id = doc_id
+    return doc
+
+
+def test_a_pipeline_scored_on_its_training_documents_is_refused(tmp_path, trained_pipeline):
+    from spacy_aioner.tokenizer import blank_biomedical
+
+    model = tmp_path / "model"
+    trained_pipeline.to_disk(model)
+    nlp = spacy.load(model)  # a copy, recording what a real training records: a document it learned from
+    trained_id = "PMID-trained"
+    nlp.get_pipe("aioner").record_training_docs([Example(nlp.make_doc("BRCA1 ."), with_id(nlp.make_doc("BRCA1 ."), trained_id))])
+    nlp.to_disk(model)
+    docs = []
+    for doc_id in ["never-seen", trained_id]:
+        doc = blank_biomedical()("BRCA1 causes breast cancer .")
+        doc._.aioner_task, doc._.aioner_doc_id = "ALL", doc_id
+        docs.append(doc)
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "dev.spacy")
+    command = [sys.executable, str(ROOT / "scripts/evaluate.py"), str(model), "dev.spacy", "out.json", "out.md"]
+    refused = subprocess.run([*command, "--check-held-out"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert f"1 held-out documents ({trained_id})" in refused.stdout and not (tmp_path / "out.json").exists()
+    unchecked = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert unchecked.returncode == 0, unchecked.stderr
