@@ -8,7 +8,7 @@ data and take the same batches from the config's own corpus reader and batcher, 
 for `rounds` rounds; the median of each is reported and every sample is kept in the JSON.
 Run it on an otherwise idle machine:
 
-    python bench/train_step.py --train corpus/aio/train --dev corpus/aio/dev.spacy
+    python bench/train_step.py --train corpus/all/train --dev corpus/all/dev.spacy
 """
 import itertools
 import json

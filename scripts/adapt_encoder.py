@@ -4,7 +4,7 @@ save an encoder folder that the configs take with
 ``--components.aioner_transformer.model.name.path FOLDER``.
 
   python scripts/adapt_encoder.py ../shared/corpora/pubtator encoders/minilm_bio \
-      --exclude corpus/aio/dev.spacy --exclude corpus/aio/dev --steps 2000
+      --exclude corpus/all/dev.spacy --exclude corpus/all/dev --steps 2000
 
 Text is cut into windows of `--length` wordpieces; 15 % of them masked (BERT's 80/10/10).
 The MiniLM ships without its MLM head, so the head starts fresh (its output layer is tied to

@@ -1,8 +1,8 @@
 """Add per-type linking to a trained pipeline: the corpus lexicon (the training files'
 identifiers, never a dev document's), optionally dump-converted concept files, one KB per type.
 
-  python scripts/build_linking.py CORPUS_DIR PIPELINE OUTPUT --exclude corpus/aio/dev.spacy \
-      --exclude corpus/aio/dev --lexicon-dir corpus/lexicon [--concepts Disease=mesh.jsonl]
+  python scripts/build_linking.py CORPUS_DIR PIPELINE OUTPUT --exclude corpus/all/dev.spacy \
+      --exclude corpus/all/dev --lexicon-dir corpus/lexicon [--concepts Disease=mesh.jsonl]
 
 A `--concepts TYPE=FILE` (from `python -m spacy_aioner kb ...`) joins that type's lexicon:
 both files' concepts go into one KB. The pipeline with ``aioner_linker`` last goes to OUTPUT.

@@ -2,8 +2,8 @@
 with a report: expected calibration error before and after, a reliability diagram, and per type
 the precision and recall a `min_score` would give (table and plot).
 
-  python scripts/calibrate.py training/all/model-best corpus/aio/dev.spacy training/all/model-calibrated \
-      --report metrics/calibration.json --reliability docs/reliability.png --pr docs/precision_recall.png
+  python scripts/calibrate.py training/all/model-best corpus/all/dev.spacy training/all/model-calibrated \
+      --report metrics/all_calibration.json --reliability docs/reliability.png --pr docs/precision_recall.png
 """
 import json
 from collections import defaultdict
@@ -52,7 +52,7 @@ def precision_recall(found, gold_counts, calibration) -> Dict[str, List[dict]]:
     return table
 
 
-def main(model: Path, dev: Path, output: Path, report: Path = typer.Option(Path("metrics/calibration.json")),
+def main(model: Path, dev: Path, output: Path, report: Path = typer.Option(Path("metrics/all_calibration.json")),
          reliability_png: Path = typer.Option(Path("docs/reliability.png"), "--reliability"),
          pr_png: Path = typer.Option(Path("docs/precision_recall.png"), "--pr"),
          pr_table: Path = typer.Option(Path("metrics/precision_recall.md"), "--pr-table")):

@@ -1,6 +1,6 @@
 """Score a pipeline's ``aioner_linker`` on a dev DocBin whose gold mentions carry identifiers.
 
-  python scripts/evaluate_linking.py training/all/model-linked corpus/aio/dev.spacy \
+  python scripts/evaluate_linking.py training/all/model-linked corpus/all/dev.spacy \
       metrics/linking.json metrics/linking.md
 
 Three linkers, the same KBs: `full` (as configured), `no_abbreviations` (long forms not used)

@@ -1,7 +1,7 @@
 """Copy a folder of training DocBins, repeating or leaving out some: mix_corpus.py IN OUT NAME=N...
 
-`python scripts/mix_corpus.py corpus/aio/train corpus/mix/train BioRED_TrainDev.ALL.spacy=2`
-writes every DocBin of corpus/aio/train to corpus/mix/train and BioRED's a second time, so
+`python scripts/mix_corpus.py corpus/all/train corpus/all/mix BioRED_TrainDev.ALL.spacy=2`
+writes every DocBin of corpus/all/train to corpus/all/mix and BioRED's a second time, so
 spaCy's corpus reader (one pass over every .spacy file of a folder per epoch) sees BioRED
 twice per epoch: the target corpus oversampled against the external ones. NAME=0 leaves that
 file out of the mix. The last line gives the documents and tokens of one epoch of the mix.

@@ -3,7 +3,7 @@ dev F1 gains at least --min-gain over the baseline run and no type with at least
 gold dev mentions (counted in the dev DocBin) loses more than --max-loss. Prints the verdict
 as a Markdown table and line; exit code 0 either way.
 
-  python scripts/screen_verdict.py docs/results/runs.csv all_mix60 case64 --dev corpus/aio/dev.spacy
+  python scripts/screen_verdict.py docs/results/runs.csv all_mix60 case64 --dev corpus/all/dev.spacy
 """
 import csv
 from collections import Counter
@@ -48,7 +48,7 @@ def verdict(change: Dict[str, Optional[float]], counts: Counter, min_gain: float
 
 
 def main(runs: Path, baseline: str, variant: str,
-         dev: Path = typer.Option(Path("corpus/aio/dev.spacy"), exists=True, help="Gold dev DocBin (mention counts)"),
+         dev: Path = typer.Option(Path("corpus/all/dev.spacy"), exists=True, help="Gold dev DocBin (mention counts)"),
          min_gain: float = 0.5, max_loss: float = 1.0, min_mentions: int = 100):
     base, var = run_row(runs, baseline), run_row(runs, variant)
     counts = gold_mentions(dev)

@@ -26,14 +26,17 @@ def copy_project(tmp_path: Path) -> Path:
     return project
 
 
-def run_short_workflow(project: Path, workflow: str, *extra_vars: str) -> None:
-    """`workflow` on the shared corpora with tiny caps and dev splits, a few training steps."""
+def run_short_workflow(project: Path, workflow: str, *extra_vars: str, overrides: str = "") -> str:
+    """`workflow` (or profile) on the shared corpora with tiny caps and dev splits, a few training
+    steps (and any other config `overrides`); its output."""
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "project", "run", workflow, ".", "--vars.corpus_dir", str(CORPORA / "pubtator"),
          "--vars.external_tokens", "300", "--vars.external_dev", "0.02", *extra_vars],
-        cwd=project, env={**os.environ, "SPACY_CONFIG_OVERRIDES": SHORT_TRAINING}, capture_output=True, text=True,
+        cwd=project, env={**os.environ, "SPACY_CONFIG_OVERRIDES": f"{SHORT_TRAINING} {overrides}".strip()},
+        capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
 
 
 if __name__ == "__main__":
@@ -44,5 +47,5 @@ if __name__ == "__main__":
             run_short_workflow(project, workflow)
         except AssertionError as err:
             sys.exit(f"the shortened {workflow!r} workflow failed:\n{err}")
-        packages = sorted(p.name for p in (project / "packages").glob("*/dist/*.tar.gz"))
+        packages = sorted(p.name for p in (project / "packages").glob("*/*/dist/*.tar.gz"))
         print(f"the shortened {workflow!r} workflow ran end to end; packages: {packages}")

@@ -1,0 +1,32 @@
+"""scripts/few_documents.py: the table of issue 63's runs (overall and per-type F1, minutes) from
+the project's evaluate reports, runs not made yet named, and the plot written."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def report(path: Path, f: float, gene: float) -> None:
+    path.write_text(json.dumps({"results": {"dev.spacy": {"ents_f": f, "ents_per_type": {"Gene": {"f": gene}}}}}))
+
+
+def test_the_table_has_each_run_made_and_names_the_others(tmp_path):
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    report(metrics / "biored10.json", 0.40, 0.30)
+    report(metrics / "aio10.json", 0.75, 0.70)
+    (metrics / "aio10_train_time.json").write_text(json.dumps({"seconds": 3600}))
+    report(tmp_path / "baseline.json", 0.82, 0.81)
+    report(tmp_path / "all.json", 0.84, 0.83)
+    result = subprocess.run([sys.executable, str(ROOT / "scripts/few_documents.py"), str(metrics), "out.md", "out.png",
+                             "--baseline", "baseline.json", "--all", "all.json"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = (tmp_path / "out.md").read_text().splitlines()
+    assert rows[2] == "| BioRED alone | 10 | biored10 | 40.00 | 30.00 | – | – | – | – | – | – |"
+    assert rows[3] == "| with every external corpus (AIO) | 10 | aio10 | 75.00 | 70.00 | – | – | – | – | – | 60 |"
+    assert rows[4].startswith("| BioRED alone | 400 | baseline | 82.00 |")
+    assert rows[-1] == "Not run yet: biored50, aio50, biored100, aio100, naive."
+    assert (tmp_path / "out.png").stat().st_size > 1000
