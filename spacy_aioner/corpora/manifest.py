@@ -60,10 +60,12 @@ def merged_naively(entries: List[ManifestEntry], all_task: str = "ALL") -> List[
     entry per file, mapping the types of all its lines, so every type a corpus does not annotate
     is plain O; a file's documents once, with no task of their own."""
     merged: Dict[str, ManifestEntry] = {}
+    mapped_on: Dict[tuple, int] = {}  # (file, source type) -> the manifest line that mapped it
     for entry in entries:
         first = merged.setdefault(entry.file, ManifestEntry(entry.file, all_task, {}, entry.line))
         for source, target in entry.type_map.items():
+            line = mapped_on.setdefault((entry.file, source), entry.line)
             if first.type_map.setdefault(source, target) != target:
                 raise ValueError(f"manifest line {entry.line}: {entry.file}'s {source!r} maps to {target} here and to "
-                                 f"{first.type_map[source]} on line {first.line}: no single type to merge it as")
+                                 f"{first.type_map[source]} on line {line}: no single type to merge it as")
     return list(merged.values())
