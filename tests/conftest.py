@@ -14,6 +14,19 @@ def corpus_file(*parts: str) -> Path:
     return path
 
 
+def assert_same_alone_and_in_threads(call, arguments: dict, rounds: int = 3) -> None:
+    """`call` on each of `arguments` (name -> argument) gives different results, and the same
+    results when the calls run at once in threads, round after round."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = {name: call(argument) for name, argument in arguments.items()}
+    assert len({repr(result) for result in alone.values()}) == len(alone), "the calls must differ to test anything"
+    with ThreadPoolExecutor(len(arguments)) as pool:
+        for _ in range(rounds):
+            futures = {name: pool.submit(call, argument) for name, argument in arguments.items()}
+            assert {name: future.result() for name, future in futures.items()} == alone
+
+
 def pubtator_blocks(path: Path, which) -> list:
     """The documents of a PubTator file at the positions `which` (negative ones count from the end)."""
     blocks = [b for b in path.read_text(encoding="utf8").split("\n\n") if b.strip()]

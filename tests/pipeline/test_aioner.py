@@ -3,6 +3,7 @@ import spacy
 from spacy.training import Example
 
 from spacy_aioner.scheme import LABELS, MARKERS
+from tests.conftest import assert_same_alone_and_in_threads
 from tests.pipeline.conftest import TRAIN, make_examples, make_nlp, task_doc, train
 
 
@@ -146,8 +147,6 @@ def test_tasks_and_min_score_travel_with_the_document(trained):
 def test_two_threads_with_different_tasks_on_one_pipeline(trained):
     """One loaded pipeline, two threads, each with its own tasks: every document gets exactly what
     it gets alone (its markers, the tasks that found its mentions, its mentions)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     nlp, _ = trained
     texts = [text for text, _, _ in TRAIN] * 4
     choices = {"Gene": ["Gene"], "Disease+Chemical": ["Disease", "Chemical"]}
@@ -157,12 +156,7 @@ def test_two_threads_with_different_tasks_on_one_pipeline(trained):
         return [(set(marker_after_cls(doc, nlp)), doc.spans["aioner"].attrs["tasks"],
                  [(s.start, s.end, s.label_) for s in doc.spans["aioner"]]) for doc in docs]
 
-    alone = {name: annotate(tasks) for name, tasks in choices.items()}
-    assert alone["Gene"] != alone["Disease+Chemical"]
-    with ThreadPoolExecutor(2) as pool:
-        for _ in range(3):
-            futures = {name: pool.submit(annotate, tasks) for name, tasks in choices.items()}
-            assert {name: future.result() for name, future in futures.items()} == alone
+    assert_same_alone_and_in_threads(annotate, choices)
 
 
 def test_existing_ents_are_kept_unless_overwrite(trained):

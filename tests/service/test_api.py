@@ -8,7 +8,7 @@ import pytest
 from spacy_aioner.annotation.settings import RunSettings
 from spacy_aioner.corpora.pubtator import read_pubtator
 from spacy_aioner.service.annotations import AnnotationService
-from tests.conftest import CORPORA, corpus_file, pubtator_blocks
+from tests.conftest import CORPORA, assert_same_alone_and_in_threads, corpus_file, pubtator_blocks
 from tests.pipeline.conftest import TRAIN
 
 SENTENCE = TRAIN[0][0]  # "BRCA1 mutation causes breast cancer in human patients."
@@ -95,8 +95,6 @@ def test_bioc_in_bioc_out(make_client):
 def test_concurrent_requests_with_different_tasks_get_their_own(make_client):
     """Requests with different tasks, sent at once from two threads to one service, each get
     exactly what they get alone."""
-    from concurrent.futures import ThreadPoolExecutor
-
     client = make_client()
     bodies = {"Gene": {"texts": [t for t, _, _ in TRAIN], "task": "Gene"},
               "Disease+Chemical": {"texts": [t for t, _, _ in TRAIN], "task": ["Disease", "Chemical"]}}
@@ -106,12 +104,7 @@ def test_concurrent_requests_with_different_tasks_get_their_own(make_client):
         assert response.status_code == 200, response.text
         return [[(m["start"], m["end"], m["type"], m["tasks"]) for m in r["mentions"]] for r in response.json()["results"]]
 
-    alone = {name: ask(body) for name, body in bodies.items()}
-    assert alone["Gene"] != alone["Disease+Chemical"]
-    with ThreadPoolExecutor(2) as pool:
-        for _ in range(3):
-            futures = {name: pool.submit(ask, body) for name, body in bodies.items()}
-            assert {name: future.result() for name, future in futures.items()} == alone
+    assert_same_alone_and_in_threads(ask, bodies)
 
 
 @pytest.mark.parametrize("body, problem", [
