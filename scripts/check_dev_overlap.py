@@ -14,6 +14,7 @@ from typing import List, Optional
 
 import spacy
 import typer
+from spacy.language import Language
 from spacy.tokens import DocBin
 
 import spacy_aioner  # noqa: F401  (registers the doc extensions that carry the ids)
@@ -24,10 +25,10 @@ def document_ids(path: Path, vocab) -> list:
     return [doc._.aioner_doc_id for doc in DocBin().from_disk(path).get_docs(vocab)]
 
 
-def pipeline_training_ids(pipeline: Path) -> Optional[dict]:
+def pipeline_training_ids(pipeline: Path, nlp: Optional[Language] = None) -> Optional[dict]:
     """{pipe name: {doc id: updates}} of the pipeline's pipes that keep a record of their training
-    documents (aioner, aioner_transformer); None if none does."""
-    nlp = spacy.load(pipeline)
+    documents (aioner, aioner_transformer); None if none does. `nlp`: the pipeline, if loaded."""
+    nlp = nlp or spacy.load(pipeline)
     recorded = {name: pipe for name, pipe in nlp.pipeline
                 if isinstance(pipe, TrainingRecord) and (pipe.training_docs or pipe.training_examples_without_id)}
     if not recorded:
@@ -39,9 +40,10 @@ def pipeline_training_ids(pipeline: Path) -> Optional[dict]:
     return {name: pipe.training_docs for name, pipe in recorded.items()}
 
 
-def check(training: Path, held_out: List[Path]) -> int:
+def check(training: Path, held_out: List[Path], nlp: Optional[Language] = None) -> int:
     """0 if no held-out document is among the training documents, 1 if some are (each named),
-    2 if the pipeline keeps no record of its training documents."""
+    2 if the pipeline keeps no record of its training documents (`nlp`: the pipeline at
+    `training`, if already loaded)."""
     vocab = spacy.blank("en").vocab
     names = " ".join(map(str, held_out))
     held_out_ids = set()
@@ -51,8 +53,8 @@ def check(training: Path, held_out: List[Path]) -> int:
     if None in held_out_ids:
         held_out_ids.discard(None)
         typer.echo(f"{names}: documents without an id (doc._.aioner_doc_id) could not be checked", err=True)
-    if (training / "config.cfg").exists():
-        recorded = pipeline_training_ids(training)
+    if nlp is not None or (training / "config.cfg").exists():
+        recorded = pipeline_training_ids(training, nlp)
         if recorded is None:
             typer.echo(f"{training} keeps no record of its training documents (no aioner pipe, or trained before "
                        "spacy_aioner recorded them); audit its training folder instead: "

@@ -39,10 +39,10 @@ def main(
     paths = [path for group in groups.values() for path in group]
     if counts and data[0].is_dir():
         raise typer.BadParameter(f"--counts counts the first data path, which must be a DocBin, not the folder {data[0]}")
-    if check_held_out and (model / "config.cfg").exists() and check(model, data) == 1:
-        raise typer.Exit(1)
     overrides = load_overrides(override)
     nlp = spacy.load(model, config=overrides)
+    if check_held_out and check(model, data, nlp) == 1:
+        raise typer.Exit(1)
     results = {}
     for path in paths:
         examples = list(create_task_corpus(path)(nlp))
