@@ -10,7 +10,9 @@ share a text and become one document with the gold of both tasks' types):
   teacher's mentions of the other types that overlap no gold mention;
 - ``doc.user_data[TEACHER_KEY]``: per token, the teacher's distribution over the AIO labels
   under ALL (the CRF marginals), float16; where the teacher's most likely label is not the
-  merged tag, the merged tag one-hot, so the soft target never contradicts the gold.
+  merged tag, the merged tag one-hot, so the soft target never contradicts the gold;
+- ``doc.spans[SILVER_KEY]``: the teacher's mentions among them, so gold and silver stay apart
+  through a DocBin (`gold_and_silver`).
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from spacy.util import filter_spans, minibatch
 from .extensions import DOC_EXTENSIONS, SPANS_KEY
 from .pipeline.aioner import TEACHER_KEY
 from .scheme import AIO, ALL
+
+SILVER_KEY = "aioner_silver"
 
 
 @dataclass
@@ -110,6 +114,7 @@ def _merge(text: GoldText, teacher_doc: Doc, dist: numpy.ndarray, labels: Tuple[
     for span in gold:
         report.gold[span.label_] += 1
     doc.spans[SPANS_KEY] = sorted(gold + added, key=lambda s: (s.start, s.end, s.label_))
+    doc.spans[SILVER_KEY] = added
     doc.ents = sorted(filter_spans(gold) + added, key=lambda s: s.start)  # nested gold stays in the group
     tags = AIO.spans_to_tags(doc, doc.ents, ALL)
     merged_ids = numpy.asarray([labels.index(tag) for tag in tags], dtype="int64")
@@ -122,6 +127,17 @@ def _merge(text: GoldText, teacher_doc: Doc, dist: numpy.ndarray, labels: Tuple[
     report.texts += 1
     doc.user_data[TEACHER_KEY] = target.astype("float16")
     return doc
+
+
+def gold_and_silver(docs: Iterable[Doc]) -> Dict[str, Counter]:
+    """Mentions per type of teacher-labelled documents, {"gold": ..., "silver": ...}: the silver
+    ones are the teacher's (``doc.spans[SILVER_KEY]``), the rest of ``doc.spans["aioner"]`` gold."""
+    counts = {"gold": Counter(), "silver": Counter()}
+    for doc in docs:
+        silver = {(s.start, s.end, s.label_) for s in doc.spans.get(SILVER_KEY, [])}
+        for span in doc.spans.get(SPANS_KEY, []):
+            counts["silver" if (span.start, span.end, span.label_) in silver else "gold"][span.label_] += 1
+    return counts
 
 
 def corpus_of(docbin_name: str) -> str:

@@ -1,8 +1,10 @@
 """spacy_aioner.distill and the student's pieces: teacher labels (gold wins for a corpus's own
 types, dev documents never labelled), the soft-label term of the aioner pipe, and a student
 encoder that keeps N layers through save and load."""
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -10,12 +12,13 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from spacy_aioner.distill import TeacherReport, corpus_of, group_by_corpus, merge_gold, teacher_label
+from spacy_aioner.distill import TeacherReport, corpus_of, gold_and_silver, group_by_corpus, merge_gold, teacher_label
 from spacy_aioner.pipeline.aioner import TEACHER_KEY
 from spacy_aioner.scheme import AIO, ALL
 from tests.pipeline.conftest import train
 from tests.tiny_bert import build_tiny_bert
 
+ROOT = Path(__file__).resolve().parents[1]
 TEXT = "BRCA1 mutation causes breast cancer in human patients treated with aspirin."
 
 
@@ -153,5 +156,17 @@ def test_teacher_label_command_writes_one_all_docbin_per_corpus_and_skips_dev_do
     assert [d._.aioner_doc_id for d in docs] == ["7"]  # the dev document is never labelled
     assert {("aspirin", "Chemical"), ("breast cancer", "Disease")} <= {(e.text, e.label_) for e in docs[0].ents}
     assert docs[0].user_data[TEACHER_KEY].shape == (len(docs[0]), len(AIO.labels))
+    assert docs[0]._.aioner_task == ALL
+    # through the DocBin, gold and silver stay apart: the gold as converted, the silver as reported
+    counts = gold_and_silver(docs)
+    logged = json.loads((tmp_path / "out/teacher_report.json").read_text())["X_Train"]
+    assert counts["gold"] == {"Chemical": 1, "Disease": 1}
+    assert counts["silver"] == logged["teacher_added"] and sum(counts["silver"].values()) > 0
+    assert not set(counts["silver"]) & {"Chemical", "Disease"}  # the corpus's own types: gold only
+    report = subprocess.run([sys.executable, str(ROOT / "scripts/silver_report.py"), str(tmp_path / "out"),
+                             str(tmp_path / "silver.md")], capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr[-2000:]
+    row = next(line for line in (tmp_path / "silver.md").read_text().splitlines() if line.startswith("| X_Train |"))
+    assert "| 1 / 0 | 1 / 0 |" in row  # Chemical and Disease: one gold each, no silver
     again = subprocess.run(cmd, capture_output=True, text=True)  # a rerun keeps what is done
     assert again.returncode == 0 and "already labelled" in again.stdout

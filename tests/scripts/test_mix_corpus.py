@@ -68,3 +68,25 @@ def test_bad_repeats_are_refused_by_name(tmp_path):
         result = mix(tmp_path / "train", onto_source, "a.spacy=2")
         assert result.returncode != 0 and "would replace" in result.stderr
     assert (tmp_path / "train/a.spacy").exists()
+
+
+def test_later_folders_are_mixed_under_their_folder_name(tmp_path):
+    nlp = spacy.blank("en")
+    for folder, text in (("train", "gold"), ("teacher", "silver")):
+        (tmp_path / folder).mkdir()
+        DocBin(docs=[nlp(f"{text} target")]).to_disk(tmp_path / folder / "target.spacy")
+        DocBin(docs=[nlp(f"{text} external")]).to_disk(tmp_path / folder / "external.spacy")
+    result = mix(tmp_path / "train", tmp_path / "teacher", tmp_path / "mix", "target.spacy=2", "teacher/target.spacy=0")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "mix").iterdir()) == [
+        "external.spacy", "target.copy2.spacy", "target.spacy", "teacher.external.spacy"]
+    texts = sorted(example.reference.text for example in Corpus(tmp_path / "mix")(nlp))
+    assert texts == ["gold external", "gold target", "gold target", "silver external"]
+    missing = mix(tmp_path / "train", tmp_path / "teacher", tmp_path / "mix", "teacher/other.spacy=2")
+    assert missing.returncode != 0 and "teacher/other.spacy" in missing.stderr
+    (tmp_path / "elsewhere/teacher").mkdir(parents=True)
+    same_name = mix(tmp_path / "train", tmp_path / "teacher", tmp_path / "elsewhere/teacher", tmp_path / "mix2")
+    assert same_name.returncode != 0 and "different names" in same_name.stderr
+    for onto_source in (tmp_path / "teacher", tmp_path):
+        result = mix(tmp_path / "train", tmp_path / "teacher", onto_source)
+        assert result.returncode != 0 and "would replace" in result.stderr
