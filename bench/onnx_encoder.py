@@ -11,7 +11,7 @@ fp32). Each variant replaces the torch module inside the loaded pipeline, so win
 markers, the CRF and the abbreviation step are the pipeline's own. Against them: torch fp32 and
 the pipeline's own int8 options. Dev F1 from the DocBin under its task; speed from `nlp.pipe`
 over the last `docs` BioRED abstracts, the variants taking turns for `rounds` rounds, each one's
-ratio to torch fp32 round by round (bench/results/onnx_encoder.json).
+ratio to torch fp32 round by round (bench/results/onnx_encoder.json); `--rounds 0` scores only.
 """
 import json
 import platform
@@ -131,9 +131,9 @@ def main(model: Path, dev: Path, docs: int = 100, batch_size: int = 16, rounds: 
         ratios = [r["docs_per_s"] / ref["docs_per_s"] for r, ref in zip(runs, samples[reference])]
         results[name] = {"dev_f": scores[name]["f"], "dev_f_delta": scores[name]["f"] - scores[reference]["f"],
                          "dev_per_type": scores[name]["per_type"], "onnx_bytes": sizes.get(name),
-                         "words_per_s": statistics.median(r["words_per_s"] for r in runs),
-                         "docs_per_s": statistics.median(r["docs_per_s"] for r in runs),
-                         "ratio_median": statistics.median(ratios), "ratios": ratios, "samples": runs}
+                         "words_per_s": statistics.median(r["words_per_s"] for r in runs) if runs else None,
+                         "docs_per_s": statistics.median(r["docs_per_s"] for r in runs) if runs else None,
+                         "ratio_median": statistics.median(ratios) if runs else None, "ratios": ratios, "samples": runs}
     report = {"date": time.strftime("%Y-%m-%d"), "machine": platform.machine(), "model": str(model), "dev": str(dev),
               "threads": threads, "docs": len(texts), "batch_size": batch_size, "rounds": rounds,
               "onnxruntime": __import__("onnxruntime").__version__, "torch": torch.__version__, "results": results}
@@ -141,7 +141,8 @@ def main(model: Path, dev: Path, docs: int = 100, batch_size: int = 16, rounds: 
     output.write_text(json.dumps(report, indent=2))
     types = sorted(results[reference]["dev_per_type"])
     rows = [[name, f"{r['dev_f']:.2f}", f"{r['dev_f_delta']:+.2f}", *(f"{r['dev_per_type'].get(t, 0):.2f}" for t in types),
-             f"{r['words_per_s']:.0f}", f"{r['ratio_median']:.2f}x"] for name, r in results.items()]
+             f"{r['words_per_s']:.0f}" if rounds else "-", f"{r['ratio_median']:.2f}x" if rounds else "-"]
+            for name, r in results.items()]
     typer.echo(MarkdownRenderer().table(rows, ["encoder", "dev F1", "Δ", *types, "words/s", f"vs {reference}"]))
 
 
