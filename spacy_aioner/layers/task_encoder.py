@@ -30,8 +30,9 @@ from ..scheme import AIO, ALL, MARKERS, close_marker, open_marker
 
 CONTEXT_ATTR = "aioner_task_context"
 # "int8": every Linear, one scale per weight tensor; "int8-channel": one scale per output row;
-# "int8-ffn": per row, the feed-forward layers only (two thirds of the Linear work), attention fp32
-QUANTIZE_MODES = ("int8", "int8-channel", "int8-ffn")
+# "int8-ffn": per row, the feed-forward layers only (two thirds of the Linear work), attention fp32;
+# "onnx-int8": ONNX Runtime's fused graph, int8 per row (layers/onnx_encoder.py; the onnx extra)
+QUANTIZE_MODES = ("int8", "int8-channel", "int8-ffn", "onnx-int8")
 
 
 @dataclass
@@ -111,11 +112,17 @@ def build_task_transformer_model(
 def quantize_encoder(model: TaskTransformerModel, mode: str) -> None:
     """Replace the encoder's ``nn.Linear`` layers (all, or the feed-forward ones: see
     QUANTIZE_MODES) by dynamically quantized ones (int8 weights, activations quantized on the
-    fly) for CPU inference. The model cannot train or be saved afterwards (the component
+    fly) for CPU inference, or the whole encoder by an int8 ONNX Runtime session. The model cannot train or be saved afterwards (the component
     refuses both)."""
     if mode not in QUANTIZE_MODES:
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)} or null, got {mode!r}")
     if model.quantized:
+        return
+    if mode == "onnx-int8":
+        from .onnx_encoder import use_onnx_runtime
+
+        use_onnx_runtime(model, "all")
+        model.quantized = mode
         return
     quantization = torch.ao.quantization
     qconfig = quantization.default_dynamic_qconfig if mode == "int8" else quantization.per_channel_dynamic_qconfig

@@ -6,8 +6,9 @@ given in the aioner pipe's config (``add_pipe`` or ``spacy.load(..., config=...)
 the encoder with no retraining. One transformer pass serves one task: two aioner pipes with
 different tasks on one transformer are refused (use the ``tasks`` setting instead). It keeps its
 own record of the documents it learned from (``training_docs``), which goes with its weights.
-``quantize = "int8"`` makes the loaded encoder's linear layers int8 for CPU inference; the
-weights on disk stay as they are, and such a pipe refuses to train or to be saved.
+``quantize = "int8"`` (or another of QUANTIZE_MODES, "onnx-int8" for ONNX Runtime) makes the
+loaded encoder int8 for CPU inference; the weights on disk stay as they are, and such a pipe
+refuses to train or to be saved.
 """
 from typing import Callable, Dict, Iterable, Optional
 

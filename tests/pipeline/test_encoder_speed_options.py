@@ -63,6 +63,24 @@ def test_per_channel_and_feed_forward_int8(saved, mode):
     assert_close_states(fp32, quantized)
 
 
+def test_onnx_runtime_fp32_matches_torch_and_its_int8_stays_close(saved):
+    pytest.importorskip("onnxruntime")
+    from spacy_aioner.layers.onnx_encoder import OrtEncoder, use_onnx_runtime
+
+    fp32 = spacy.load(saved)
+    exported = spacy.load(saved)
+    use_onnx_runtime(exported.get_pipe("aioner_transformer").model, int8=None)
+    assert isinstance(exported.get_pipe("aioner_transformer").model.layers[0].shims[0]._model, OrtEncoder)
+    assert_close_states(fp32, exported, min_cosine=0.9999)  # the fused graph computes the same encoder
+    onnx_int8 = spacy.load(saved, config={"components": {"aioner_transformer": {"quantize": "onnx-int8"}}})
+    assert onnx_int8.get_pipe("aioner_transformer").model.quantized == "onnx-int8"
+    assert_close_states(fp32, onnx_int8)
+    docs = list(onnx_int8.pipe(TEXTS))
+    assert [len(doc) for doc in docs] == [len(doc) for doc in fp32.pipe(TEXTS)]
+    with pytest.raises(ValueError, match="cannot be saved"):
+        onnx_int8.to_disk(saved.parent / "out")
+
+
 def test_an_int8_pipeline_refuses_to_train_or_be_saved(saved, tmp_path):
     int8 = spacy.load(saved, config={"components": {"aioner_transformer": {"quantize": "int8"}}})
     with pytest.raises(ValueError, match="cannot be saved"):
