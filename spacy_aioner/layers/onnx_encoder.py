@@ -11,6 +11,7 @@ import logging
 import tempfile
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 import torch
@@ -22,14 +23,18 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 WEIGHTS = ("all", "matmul")
 
 
-def _import_onnxruntime():
+def _onnx_tools() -> SimpleNamespace:
+    """onnx's and onnxruntime's pieces used here, or one ImportError saying what to install."""
     try:
-        import onnx  # noqa: F401
         import onnxruntime
+        from onnx import TensorProto
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.transformers import optimizer
     except ImportError as err:
         raise ImportError(f"quantize = 'onnx-int8' needs onnx and onnxruntime ({err}): "
                           "pip install \"spacy-aioner[onnx]\"") from None
-    return onnxruntime
+    return SimpleNamespace(onnxruntime=onnxruntime, TensorProto=TensorProto, QuantType=QuantType,
+                           quantize_dynamic=quantize_dynamic, optimizer=optimizer)
 
 
 class OrtEncoder(torch.nn.Module):
@@ -37,7 +42,7 @@ class OrtEncoder(torch.nn.Module):
     ``last_hidden_state`` out, inference only; ``config`` and ``device`` as the torch model's."""
 
     def __init__(self, path: Path, hf_model, threads: int):
-        onnxruntime = _import_onnxruntime()
+        onnxruntime = _onnx_tools().onnxruntime
         super().__init__()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
@@ -56,11 +61,7 @@ class OrtEncoder(torch.nn.Module):
 
 def export_encoder(hf_model, folder: Path, int8: Optional[str] = "all") -> Path:
     """`hf_model` as a fused ONNX graph in `folder`, its weights int8 as `int8` says (None: fp32)."""
-    _import_onnxruntime()
-    from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-
+    tools = _onnx_tools()
     if int8 not in (None, *WEIGHTS):
         raise ValueError(f"int8 must be one of {', '.join(WEIGHTS)} or None, got {int8!r}")
     plain, fused = folder / "encoder.onnx", folder / "encoder.fused.onnx"
@@ -72,14 +73,14 @@ def export_encoder(hf_model, folder: Path, int8: Optional[str] = "all") -> Path:
                           dynamic_axes={name: {0: "batch", 1: "length"} for name in (*INPUTS, "last_hidden_state")},
                           opset_version=17, dynamo=False)
     config = hf_model.config
-    optimizer.optimize_model(str(plain), model_type="bert", num_heads=config.num_attention_heads,
+    tools.optimizer.optimize_model(str(plain), model_type="bert", num_heads=config.num_attention_heads,
                              hidden_size=config.hidden_size).save_model_to_file(str(fused))
     if int8 is None:
         return fused
     out = folder / f"encoder.int8-{int8}.onnx"
-    quantize_dynamic(str(fused), str(out), per_channel=True, weight_type=QuantType.QInt8,
+    tools.quantize_dynamic(str(fused), str(out), per_channel=True, weight_type=tools.QuantType.QInt8,
                      op_types_to_quantize=None if int8 == "all" else ["MatMul"],
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})  # fused ops have no inferred type
+                     extra_options={"DefaultTensorType": tools.TensorProto.FLOAT})  # fused ops have no inferred type
     return out
 
 
