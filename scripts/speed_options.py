@@ -1,7 +1,7 @@
 """Dev F1 of a trained pipeline with each inference option, side by side: speed_options.py MODEL
-DEV OUT_DIR. Options: int8 (per tensor, per channel, feed-forward only), windows (256/224, one per
-document, passages), sorted batches, ONNX Runtime int8 (if installed); each scored by scripts/evaluate.py with its override, then
-scripts/compare.py writes OUT_DIR/comparison.md."""
+DEV OUT_DIR. Options: int8 (per tensor, per channel, feed-forward only, ONNX Runtime if
+installed), windows (256/224, one per document, passages), sorted batches; each scored by
+scripts/evaluate.py with its override, then scripts/compare.py writes OUT_DIR/comparison.md."""
 import importlib.util
 import json
 import subprocess
