@@ -39,6 +39,7 @@ OPTIONS = {
     "int8": {"components": {"aioner_transformer": {"quantize": "int8"}}},
     "int8-channel": {"components": {"aioner_transformer": {"quantize": "int8-channel"}}},
     "int8-ffn": {"components": {"aioner_transformer": {"quantize": "int8-ffn"}}},
+    "onnx-int8": {"components": {"aioner_transformer": {"quantize": "onnx-int8"}}},  # the onnx extra
 }
 
 
