@@ -2,8 +2,9 @@
 
 Reads every <corpus>.ALL.spacy of TEACHER_DIR (written by `python -m spacy_aioner teacher-label`)
 and counts, per corpus and type, the gold mentions kept and the teacher's (silver) ones, from the
-documents themselves (``doc.spans["aioner_silver"]`` keeps them apart); the conflicts the teacher
-lost (its mentions of a gold type, or overlapping a gold mention) come from teacher_report.json.
+documents themselves (``doc.spans["aioner_silver"]`` keeps them apart); what the teacher lost
+(its mentions of a type the corpus annotates, and those overlapping a gold mention of another
+type) comes from teacher_report.json.
 """
 import json
 from pathlib import Path
@@ -22,17 +23,18 @@ def main(teacher_dir: Path, out: Path):
         raise SystemExit(f"silver_report.py: no .spacy file in {teacher_dir}")
     log = json.loads((teacher_dir / "teacher_report.json").read_text()) if (teacher_dir / "teacher_report.json").exists() else {}
     vocab = spacy.blank("en").vocab
-    header = "| corpus | documents | " + " | ".join(f"{t} gold / silver" for t in ENTITY_TYPES) + " | conflicts dropped |"
-    lines = [f"### Silver labels of {teacher_dir}", "", header, "|" + " --- |" * (len(ENTITY_TYPES) + 3)]
+    header = ("| corpus | documents | " + " | ".join(f"{t} gold / silver" for t in ENTITY_TYPES)
+              + " | teacher's own-type mentions (gold used) | teacher's mentions overlapping gold (dropped) |")
+    lines = [f"### Silver labels of {teacher_dir}", "", header, "|" + " --- |" * (len(ENTITY_TYPES) + 4)]
     total = {"gold": {}, "silver": {}}
     for file in files:
         docs = list(DocBin().from_disk(file).get_docs(vocab))
         counts = gold_and_silver(docs)
         corpus = corpus_of(file.name)
-        dropped = sum(log.get(corpus, {}).get(key, {}).get(t, 0) for key in ("teacher_dropped_gold_type", "teacher_dropped_overlap")
-                      for t in ENTITY_TYPES)
+        own_type, overlap = (sum(log.get(corpus, {}).get(key, {}).values())
+                             for key in ("teacher_dropped_gold_type", "teacher_dropped_overlap"))
         cells = [f"{counts['gold'][t]:,} / {counts['silver'][t]:,}" for t in ENTITY_TYPES]
-        lines.append(f"| {corpus} | {len(docs):,} | " + " | ".join(cells) + f" | {dropped:,} |")
+        lines.append(f"| {corpus} | {len(docs):,} | " + " | ".join(cells) + f" | {own_type:,} | {overlap:,} |")
         for kind in total:
             for t in ENTITY_TYPES:
                 total[kind][t] = total[kind].get(t, 0) + counts[kind][t]
