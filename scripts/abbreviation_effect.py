@@ -1,7 +1,9 @@
 """Dev F1 of a trained pipeline with and without the abbreviation-consistency step
-(scispaCy's abbreviation_detector + aioner_abbreviations appended)."""
+(scispaCy's abbreviation_detector + aioner_abbreviations appended), its encoder as loaded or
+quantized (`--quantize`)."""
 import json
 from pathlib import Path
+from typing import Optional
 
 import scispacy.abbreviation  # noqa: F401  (registers abbreviation_detector)
 import spacy
@@ -11,10 +13,12 @@ from spacy.training import Example
 from spacy_aioner.training_corpus import create_task_corpus
 
 
-def main(model: Path, dev: Path, output: Path):
-    results = {}
+def main(model: Path, dev: Path, output: Path,
+         quantize: Optional[str] = typer.Option(None, help="Load the encoder with this quantize mode (e.g. onnx-int8)")):
+    results = {"quantize": quantize}
+    config = {"components": {"aioner_transformer": {"quantize": quantize}}} if quantize else {}
     for name, with_step in (("without", False), ("with", True)):
-        nlp = spacy.load(model)
+        nlp = spacy.load(model, config=config)
         if with_step:
             nlp.add_pipe("abbreviation_detector")
             nlp.add_pipe("aioner_abbreviations")
