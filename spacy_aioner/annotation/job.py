@@ -21,7 +21,8 @@ from ..corpora.formats import FORMATS, read_corpus
 from ..corpora.records import CorpusFormatError, CorpusReport, SourceDocument
 from .annotator import Result
 from .parts import PART_SIZE, Parts
-from .plan import SUMMARY_NAME, AnnotateError, FileJob, RunPlan, plan_run, remove_dead_temporaries, run_lock
+from .output_folder import remove_dead_temporaries, run_lock
+from .plan import SUMMARY_NAME, AnnotateError, FileJob, RunPlan, plan_run
 from .settings import RunSettings
 
 # an engine maps batches of source documents and the run's settings to results, in order

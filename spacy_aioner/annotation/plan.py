@@ -9,10 +9,9 @@ one, or when the output folder cannot be written. Files a run writes (``summary.
 import json
 import os
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..corpora.formats import ANNOTATABLE, FORMATS, detect_format, output_name
 
@@ -20,7 +19,6 @@ SUMMARY_NAME = "summary.json"
 REJECTS_SUFFIX = ".rejects.tsv"
 TMP_MARK = ".tmp-"
 PROVENANCE_SUFFIX = ".source.json"
-LOCK_NAME = ".annotate.lock"
 
 
 class AnnotateError(Exception):
@@ -154,32 +152,6 @@ def _describe(identity: Optional[Dict]) -> str:
     return f"{identity.get('size')} bytes, modified {identity.get('mtime_ns')}"
 
 
-@contextmanager
-def run_lock(output_dir: Path) -> Iterator[None]:
-    """Hold the output folder for this run: a second run on it stops with one line naming the
-    first's PID; the lock of a run that no longer exists is taken over."""
-    lock = Path(output_dir) / LOCK_NAME
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = lock.read_text(encoding="utf8").strip() if lock.exists() else ""
-            if holder.isdigit() and _alive(int(holder)):
-                raise AnnotateError(f"{output_dir} is being written by another annotate run (PID {holder}); "
-                                    "wait for it, or choose another --output") from None
-            lock.unlink(missing_ok=True)  # a dead run's
-            continue
-        with os.fdopen(fd, "w") as out:
-            out.write(str(os.getpid()))
-        break
-    else:
-        raise AnnotateError(f"{lock}: cannot take the output folder's lock")
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
 def _walk(folder: Path) -> Tuple[List[Path], List[str]]:
     """Every file under `folder`, symlinked folders followed once (real folders first, each
     level in name order); hidden folders are left out. Also what was not taken, each with why: a symlink loop, a folder or
@@ -254,27 +226,3 @@ def check_writable(output_dir: Path) -> None:
             pass
     except OSError as err:
         raise AnnotateError(f"--output {output_dir}: cannot write there ({err.strerror or err})") from None
-
-
-def remove_dead_temporaries(output_dir: Path) -> List[str]:
-    """Remove the temporaries that runs which no longer exist left under `output_dir`
-    (a SIGKILL leaves ``.NAME.tmp-PID``); return their paths."""
-    removed = []
-    for path in sorted(Path(output_dir).rglob(f".*{TMP_MARK}*")):
-        pid = path.name.rsplit(TMP_MARK, 1)[1]
-        if path.is_file() and pid.isdigit() and not _alive(int(pid)):
-            path.unlink(missing_ok=True)
-            removed.append(str(path))
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
