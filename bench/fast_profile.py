@@ -15,11 +15,12 @@ import platform
 import statistics
 import time
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 import spacy
 import torch
 import typer
+from spacy.language import Language
 from wasabi import MarkdownRenderer
 
 from spacy_aioner.corpora.pubtator import read_pubtator
@@ -65,6 +66,20 @@ def load(spec: str):
     return spacy.load(path, config=merge([OPTIONS[o] for o in options]))
 
 
+def interleaved_rounds(pipelines: Dict[str, Language], texts: List[str], rounds: int, batch_size: int) -> Dict[str, List[dict]]:
+    """Every pipeline over `texts` with `nlp.pipe`, taking turns for `rounds` rounds: per pipeline,
+    one {"words_per_s", "docs_per_s"} sample a round."""
+    samples = {name: [] for name in pipelines}
+    for round_ in range(rounds):
+        for name, nlp in pipelines.items():
+            started = time.perf_counter()
+            words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
+            seconds = time.perf_counter() - started
+            samples[name].append({"words_per_s": words / seconds, "docs_per_s": len(texts) / seconds})
+            typer.echo(f"round {round_ + 1} {name}: {words / seconds:.0f} words/s")
+    return samples
+
+
 def main(specs: List[str] = typer.Argument(..., help="NAME=PATH[+OPTION...], the first is the reference"),
          docs: int = 100, batch_size: int = 16, rounds: int = 3, threads: int = 2, corpus: Path = CORPUS,
          output: Path = ROOT / "bench" / "results" / "fast_profile.json"):
@@ -75,14 +90,7 @@ def main(specs: List[str] = typer.Argument(..., help="NAME=PATH[+OPTION...], the
         name, _, target = spec.partition("=")
         pipelines[name] = load(target)
         list(pipelines[name].pipe(texts[:4]))  # warm-up
-    samples = {name: [] for name in pipelines}
-    for round_ in range(rounds):
-        for name, nlp in pipelines.items():
-            started = time.perf_counter()
-            words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
-            seconds = time.perf_counter() - started
-            samples[name].append({"words_per_s": words / seconds, "docs_per_s": len(texts) / seconds})
-            typer.echo(f"round {round_ + 1} {name}: {words / seconds:.0f} words/s")
+    samples = interleaved_rounds(pipelines, texts, rounds, batch_size)
     reference = specs[0].partition("=")[0]
     results = {}
     for name, runs in samples.items():

@@ -28,8 +28,9 @@ from spacy_aioner.corpora.pubtator import read_pubtator
 from spacy_aioner.layers.onnx_encoder import use_onnx_runtime
 from spacy_aioner.training_corpus import create_task_corpus
 
+from fast_profile import CORPUS, interleaved_rounds  # the bench beside this one
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpora" / "pubtator" / "BioRED_TrainDev.PubTator"
 # the pipeline's own quantize modes ("onnx-int8" is ONNX Runtime, int8 for what it quantizes by default)
 QUANTIZE = {"torch-fp32": None, "torch-int8-channel": "int8-channel", "torch-int8-ffn": "int8-ffn", "onnx-int8": "onnx-int8"}
 ORT_ONLY = {"onnx-fp32": None, "onnx-int8-matmul": "matmul"}  # for the record: the fused graph in fp32, int8 MatMuls only
@@ -57,14 +58,7 @@ def main(model: Path, dev: Path, docs: int = 100, batch_size: int = 16, rounds: 
         scores[name] = dev_scores(nlp, dev)
         typer.echo(f"{name}: dev F1 {scores[name]['f']:.2f}")
         list(nlp.pipe(texts[:4]))  # warm-up
-    samples = {name: [] for name in pipelines}
-    for round_ in range(rounds):
-        for name, nlp in pipelines.items():
-            started = time.perf_counter()
-            words = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size))
-            seconds = time.perf_counter() - started
-            samples[name].append({"words_per_s": words / seconds, "docs_per_s": len(texts) / seconds})
-            typer.echo(f"round {round_ + 1} {name}: {words / seconds:.0f} words/s")
+    samples = interleaved_rounds(pipelines, texts, rounds, batch_size)
     reference = "torch-fp32"
     results = {}
     for name, runs in samples.items():
