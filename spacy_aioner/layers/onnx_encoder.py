@@ -74,13 +74,13 @@ def export_encoder(hf_model, folder: Path, int8: Optional[str] = "all") -> Path:
                           opset_version=17, dynamo=False)
     config = hf_model.config
     tools.optimizer.optimize_model(str(plain), model_type="bert", num_heads=config.num_attention_heads,
-                             hidden_size=config.hidden_size).save_model_to_file(str(fused))
+                                   hidden_size=config.hidden_size).save_model_to_file(str(fused))
     if int8 is None:
         return fused
     out = folder / f"encoder.int8-{int8}.onnx"
     tools.quantize_dynamic(str(fused), str(out), per_channel=True, weight_type=tools.QuantType.QInt8,
-                     op_types_to_quantize=None if int8 == "all" else ["MatMul"],
-                     extra_options={"DefaultTensorType": tools.TensorProto.FLOAT})  # fused ops have no inferred type
+                           op_types_to_quantize=None if int8 == "all" else ["MatMul"],
+                           extra_options={"DefaultTensorType": tools.TensorProto.FLOAT})  # fused ops: no inferred type
     return out
 
 
