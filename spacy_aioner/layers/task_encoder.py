@@ -112,8 +112,8 @@ def build_task_transformer_model(
 def quantize_encoder(model: TaskTransformerModel, mode: str) -> None:
     """Replace the encoder's ``nn.Linear`` layers (all, or the feed-forward ones: see
     QUANTIZE_MODES) by dynamically quantized ones (int8 weights, activations quantized on the
-    fly) for CPU inference, or the whole encoder by an int8 ONNX Runtime session. The model cannot train or be saved afterwards (the component
-    refuses both)."""
+    fly) for CPU inference, or the whole encoder by an int8 ONNX Runtime session. The model
+    cannot train or be saved afterwards (the component refuses both)."""
     if mode not in QUANTIZE_MODES:
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZE_MODES)} or null, got {mode!r}")
     if model.quantized:
