@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from functools import partial
@@ -153,6 +154,7 @@ def test_exclude_docs_names_a_path_that_does_not_exist(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "spacy_aioner", "convert", str(CORPORA / "pubtator"), str(tmp_path / "out"),
          "--exclude-docs", str(tmp_path / "missing_tests")], capture_output=True, text=True,
+        env={**os.environ, "COLUMNS": "400"},  # typer's error box wraps a long temporary path at 80
     )
     assert result.returncode != 0 and "missing_tests" in result.stderr and not (tmp_path / "out").exists()
 
