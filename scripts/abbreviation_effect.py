@@ -15,7 +15,7 @@ from spacy_aioner.training_corpus import create_task_corpus
 
 def main(model: Path, dev: Path, output: Path,
          quantize: Optional[str] = typer.Option(None, help="Load the encoder with this quantize mode (e.g. onnx-int8)")):
-    results = {"quantize": quantize}
+    results = {"quantize": quantize} if quantize else {}  # the workflow's report keeps its keys
     config = {"components": {"aioner_transformer": {"quantize": quantize}}} if quantize else {}
     for name, with_step in (("without", False), ("with", True)):
         nlp = spacy.load(model, config=config)
