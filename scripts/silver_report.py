@@ -7,6 +7,7 @@ documents themselves (``doc.spans["aioner_silver"]`` keeps them apart); what the
 type) comes from teacher_report.json.
 """
 import json
+from collections import Counter
 from pathlib import Path
 
 import spacy
@@ -26,7 +27,7 @@ def main(teacher_dir: Path, out: Path):
     header = ("| corpus | documents | " + " | ".join(f"{t} gold / silver" for t in ENTITY_TYPES)
               + " | teacher's own-type mentions (gold used) | teacher's mentions overlapping gold (dropped) |")
     lines = [f"### Silver labels of {teacher_dir}", "", header, "|" + " --- |" * (len(ENTITY_TYPES) + 4)]
-    total = {"gold": {}, "silver": {}}
+    total = {"gold": Counter(), "silver": Counter()}
     for file in files:
         docs = list(DocBin().from_disk(file).get_docs(vocab))
         counts = gold_and_silver(docs)
@@ -36,8 +37,7 @@ def main(teacher_dir: Path, out: Path):
         cells = [f"{counts['gold'][t]:,} / {counts['silver'][t]:,}" for t in ENTITY_TYPES]
         lines.append(f"| {corpus} | {len(docs):,} | " + " | ".join(cells) + f" | {own_type:,} | {overlap:,} |")
         for kind in total:
-            for t in ENTITY_TYPES:
-                total[kind][t] = total[kind].get(t, 0) + counts[kind][t]
+            total[kind] += counts[kind]
     lines += ["", "Gold: " + ", ".join(f"{t} {total['gold'][t]:,}" for t in ENTITY_TYPES) + ".",
               "Silver: " + ", ".join(f"{t} {total['silver'][t]:,}" for t in ENTITY_TYPES) + ".", ""]
     out.parent.mkdir(parents=True, exist_ok=True)

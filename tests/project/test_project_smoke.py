@@ -87,7 +87,9 @@ def assert_distill_runs_from_the_trained_all_pipeline(project):
     assert docs and all(d.user_data["aioner_teacher"].shape[0] == len(d) for d in docs)
     student = spacy.load(project / "training/distill/model-final")
     assert len(student.get_pipe("aioner_transformer").model.transformer.encoder.layer) == 2
-    assert student.pipe_names[-1] == "aioner_abbreviations" and student.get_pipe("aioner").distill_weight == 1.0
+    student_config = spacy.util.load_config(project / "configs/aioner_student.cfg")
+    assert student.pipe_names[-1] == "aioner_abbreviations"
+    assert student.get_pipe("aioner").distill_weight == student_config["components"]["aioner"]["distill_weight"]
     assert json.loads((project / "metrics/distill.json").read_text())["results"]["dev.spacy"]["docs"] == 100
     assert [p.name for p in (project / "packages/distill").glob("*/dist/*.tar.gz")] == ["en_aioner_minilm_fast-0.1.0.tar.gz"]
 
