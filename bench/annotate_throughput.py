@@ -59,10 +59,10 @@ def main(model: Path = typer.Option(..., help="Trained pipeline"), docs: int = 2
         (tmp / "in").mkdir()
         words = make_input(tmp / "in", corpus, docs, files=2 * n_process)
         engines = (
-            (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), None, **options),
+            (f"1 process, {torch.get_num_threads()} torch threads", lambda: LocalEngine(str(model), **options),
              torch.get_num_threads()),
-            (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), None, n_process=n_process, **options), n_process),
-            (f"ray local, {n_process} actors", lambda: RayEngine(str(model), None, n_actors=n_process, **options), n_process),
+            (f"{n_process} processes, 1 thread each", lambda: LocalEngine(str(model), n_process=n_process, **options), n_process),
+            (f"ray local, {n_process} actors", lambda: RayEngine(str(model), n_actors=n_process, **options), n_process),
         )
         samples = {name: [] for name, _, _ in engines}
         for round_ in range(rounds):
