@@ -39,11 +39,14 @@ def training_settings(command: List[str], env_overrides: str = "") -> Dict[str, 
             value = value.get(part, {}) if isinstance(value, dict) else {}
         return "" if value == {} else str(value)
 
+    # training reads training.seed, which is ${system.seed} unless a command or the config sets it
+    training_seed = setting("training.seed", "training", "seed")
+    seed = training_seed if training_seed and not training_seed.startswith("${") else setting("system.seed", "system", "seed")
     encoder = next((k.split(".")[1] for k in options if k.endswith("attention_probs_dropout_prob")), "aioner_transformer")
     return {
         "config": Path(config_path).name,
         "steps": setting("training.max_steps", "training", "max_steps"),
-        "seed": setting("system.seed", "system", "seed"),
+        "seed": seed,
         "peak_rate": setting("training.optimizer.learn_rate.initial_rate", "training", "optimizer", "learn_rate", "initial_rate"),
         "attention_dropout": setting(f"components.{encoder}.model.transformer_config.attention_probs_dropout_prob",
                                      "components", encoder, "model", "transformer_config", "attention_probs_dropout_prob"),
@@ -86,8 +89,8 @@ def main(report: Path, out: Path = typer.Option(Path("docs/results/runs.csv")), 
         settings_and_time = training_time(timed)
         overrides = settings_and_time.pop("config_overrides")
         row.update(settings_and_time)
-        if overrides and not note:  # what makes a screened variant a variant
-            row["note"] = f"overrides: {overrides}"
+        if overrides:  # what makes a screened variant a variant
+            row["note"] = "; ".join(part for part in (note, f"overrides: {overrides}") if part)
     for setting in settings:
         column, _, value = setting.partition("=")
         if column not in COLUMNS:

@@ -67,3 +67,14 @@ def test_row_from_a_staged_training_keeps_its_overrides(tmp_path):
     [row] = record(tmp_path, stages)
     assert (row["steps"], row["seed"]) == ("1200", "1")
     assert row["note"] == "overrides: --system.seed 1 --components.aioner.model.case_features 64"
+
+
+def test_the_seed_training_reads_and_a_note_beside_the_overrides(tmp_path):
+    """`--training.seed` (what training reads) wins over the config's system.seed, and a given
+    note keeps the overrides beside it."""
+    timed = tmp_path / "time.json"
+    timed.write_text(json.dumps({"command": ["python", "-m", "spacy", "train", "configs/aioner_minilm.cfg"],
+                                 "seconds": 600.0, "config_overrides": "--training.seed 2"}))
+    [row] = record(tmp_path, timed, "--note", "corpus/x/teacher")
+    assert row["seed"] == "2"
+    assert row["note"] == "corpus/x/teacher; overrides: --training.seed 2"
