@@ -7,6 +7,7 @@ gone. The report keeps the per-document counts (overall and per type), so report
 seeds can be pooled (scripts/seed_mean.py), and a later comparison with the same B can take B's
 counts from it (--b-counts)."""
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -102,4 +103,7 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    try:
+        typer.run(main)
+    except ValueError as err:  # inputs that do not belong together: one plain line, no traceback
+        sys.exit(str(err))
