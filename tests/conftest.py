@@ -5,6 +5,13 @@ import pytest
 from spacy_aioner.tokenizer import blank_biomedical
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+# the workflow smoke tests take most of the suite's time: first, so that on two workers (.ci/run)
+# each starts at once and the rest of the suite runs beside them
+LONGEST_FIRST = ("tests/project/test_project_smoke.py", "tests/project/test_release_smoke.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
 
 
 def corpus_file(*parts: str) -> Path:

@@ -107,6 +107,7 @@ def test_worker_processes_give_the_same_output(model, inputs, tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
+@pytest.mark.xdist_group("ray")  # one worker: local Ray clusters share ports
 def test_ray_engine_gives_the_same_output_as_local(model, inputs, tmp_path):
     pytest.importorskip("ray")
     cmd = [sys.executable, "-m", "spacy_aioner", "annotate", str(inputs), "--model", model, "--batch-size", "2"]
@@ -120,6 +121,7 @@ def test_ray_engine_gives_the_same_output_as_local(model, inputs, tmp_path):
     assert json.loads(local.stdout)["documents"] == json.loads(ray.stdout)["documents"] > 0
 
 
+@pytest.mark.xdist_group("ray")  # one worker: local Ray clusters share ports
 def test_ray_actors_load_the_pipeline_once_for_every_file(model, inputs, tmp_path):
     pytest.importorskip("ray")
     from spacy_aioner.annotation.engines import RayEngine

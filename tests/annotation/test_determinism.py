@@ -36,6 +36,7 @@ def annotate(inputs, output, model, *options):
     return json.loads(result.stdout)
 
 
+@pytest.mark.xdist_group("ray")  # one worker: local Ray clusters share ports
 def test_one_process_two_processes_and_ray_write_the_same_bytes(chain_model, copies, tmp_path):
     summary = annotate(copies, tmp_path / "one", chain_model)
     outputs = {f"copy{i}.PubTator": (tmp_path / "one" / f"copy{i}.PubTator").read_bytes() for i in range(COPIES)}

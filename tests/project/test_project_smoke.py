@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import CORPORA, corpus_file, pubtator_blocks
-from tests.project.workflow import copy_project, run_short_workflow
+from tests.project.workflow import PYTHON, copy_project, run_short_workflow
 
 
 
@@ -108,12 +108,12 @@ def assert_a_rerun_after_another_profile_does_not_train_again(project):
 
 def assert_training_log_plots_and_run_is_recorded(project):
     """The train step keeps its log; plot_curves reads its evaluation rows, record adds the run."""
-    out = run([sys.executable, "scripts/plot_curves.py", "all=training/all/train.log", "--png", "docs/curve.png",
+    out = run([PYTHON, "scripts/plot_curves.py", "all=training/all/train.log", "--png", "docs/curve.png",
                "--csv", "docs/curve.csv"], cwd=project)
     assert "all" in out and (project / "docs/curve.png").stat().st_size > 1000
     rows = (project / "docs/curve.csv").read_text().splitlines()
     assert rows[0] == "run,step,dev_f1" and [r.split(",")[1] for r in rows[1:]] == ["2", "4"]
-    run([sys.executable, "-m", "spacy", "project", "run", "record", "."], cwd=project)
+    run([PYTHON, "-m", "spacy", "project", "run", "record", "."], cwd=project)
     recorded = (project / "docs/results/runs.csv").read_text().splitlines()
     assert len(recorded) == 2 and recorded[1].startswith("all,aioner_minilm.cfg,0,4,0.0002,0.0,BioRED 400 x9 + 9")
 
@@ -124,7 +124,7 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
     reused from a report (--b-counts), or A's from the counts file evaluate wrote, give the same
     report."""
     model = "training/all/model-best"
-    run([sys.executable, "scripts/significance.py", model, model, "corpus/all/dev.spacy", "metrics/self.json",
+    run([PYTHON, "scripts/significance.py", model, model, "corpus/all/dev.spacy", "metrics/self.json",
          "--samples", "200"], cwd=project)
     report = json.loads((project / "metrics/self.json").read_text())
     assert len(report["document_ids"]) == len(report["counts_a"]) == 100
@@ -135,10 +135,10 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
         by_type = [report["counts_by_type_a"][label][doc] for label in report["counts_by_type_a"]]
         assert [sum(column) for column in zip(*by_type)] == counts
     # B's counts taken from that report give the same report; a report of another B is refused
-    run([sys.executable, "scripts/significance.py", model, model, "corpus/all/dev.spacy", "metrics/reused.json",
+    run([PYTHON, "scripts/significance.py", model, model, "corpus/all/dev.spacy", "metrics/reused.json",
          "--samples", "200", "--b-counts", "metrics/self.json"], cwd=project)
     assert json.loads((project / "metrics/reused.json").read_text()) == report
-    refused = subprocess.run([sys.executable, "scripts/significance.py", model, "training/all/model-last",
+    refused = subprocess.run([PYTHON, "scripts/significance.py", model, "training/all/model-last",
                               "corpus/all/dev.spacy", "metrics/other.json", "--b-counts", "metrics/self.json"],
                              cwd=project, capture_output=True, text=True)
     assert refused.returncode != 0 and "metrics/self.json: its model_b is" in refused.stderr
@@ -147,10 +147,10 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
     # same report; counts of other data are refused
     counted = json.loads((project / "metrics/all_counts.json").read_text())
     assert counted["document_ids"] == report["document_ids"] and counted["counts"] == report["counts_a"]
-    run([sys.executable, "scripts/significance.py", "metrics/all_counts.json", model, "corpus/all/dev.spacy",
+    run([PYTHON, "scripts/significance.py", "metrics/all_counts.json", model, "corpus/all/dev.spacy",
          "metrics/from_counts.json", "--samples", "200"], cwd=project)
     assert json.loads((project / "metrics/from_counts.json").read_text()) == {**report, "model_a": "metrics/all_counts.json"}
-    refused = subprocess.run([sys.executable, "scripts/significance.py", "metrics/all_counts.json", model,
+    refused = subprocess.run([PYTHON, "scripts/significance.py", "metrics/all_counts.json", model,
                               "corpus/all/train/BioRED_TrainDev.ALL.spacy", "metrics/other.json"],
                              cwd=project, capture_output=True, text=True)
     assert refused.returncode != 0 and "metrics/all_counts.json: it counts 'corpus/all/dev.spacy'" in refused.stderr
@@ -160,7 +160,7 @@ def assert_significance_of_a_pipeline_against_itself_is_nil(project):
 def assert_test_sets_present_are_scored_each_on_its_own(project):
     """evaluate-tests with one of the ten official test sets there (the stand-in): it is
     converted and scored on its own, and the other manifest lines are reported as missing."""
-    out = run([sys.executable, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
+    out = run([PYTHON, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
     # the audit reads the documents the pipeline learned from, which it records
     assert "0 held-out documents of corpus/test/train (1) in the training documents of training/all/model-best" in out
     report = json.loads((project / "corpus/test/report.json").read_text())
@@ -172,9 +172,9 @@ def assert_test_sets_present_are_scored_each_on_its_own(project):
     # a test set that grows is a change of input: convert and evaluate-tests run again, not "nothing changed"
     blocks = pubtator_blocks(corpus_file("pubtator", "NCBIdisease_TrainDev.PubTator"), [0, 1])
     (project / "assets/test/NCBIdisease_Test.PubTator").write_text("\n".join(blocks), encoding="utf8")
-    run([sys.executable, "-m", "spacy", "project", "run", "convert", ".", "--vars.corpus_dir", str(CORPORA / "pubtator"),
+    run([PYTHON, "-m", "spacy", "project", "run", "convert", ".", "--vars.corpus_dir", str(CORPORA / "pubtator"),
          "--vars.external_tokens", "300", "--vars.external_dev", "0.02"], cwd=project)
     assert sum(r["excluded"] for r in json.loads((project / "corpus/all/report.json").read_text())) == 2
-    run([sys.executable, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
+    run([PYTHON, "-m", "spacy", "project", "run", "evaluate-tests", "."], cwd=project)
     results = json.loads((project / "metrics/all_tests.json").read_text())["results"]
     assert results["NCBIdisease_Test.Disease.spacy"]["docs"] == 2

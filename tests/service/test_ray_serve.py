@@ -10,6 +10,7 @@ from tests.service.conftest import free_port
 serve = pytest.importorskip("ray.serve", reason="needs the ray extra (ray[serve])")
 
 
+@pytest.mark.xdist_group("ray")  # one worker: local Ray clusters share ports
 def test_two_replicas_serve_the_app(pipeline_dir):
     import ray
 
