@@ -69,3 +69,30 @@ def chain_pipeline_dir(tmp_path_factory):
     train(nlp, make_examples(nlp), steps=40)
     add_abbreviation_step(nlp).to_disk(root / "pipeline")
     return root / "pipeline"
+
+
+@pytest.fixture(scope="session")
+def linked_pipeline_dir(trained_pipeline, tmp_path_factory):
+    """The trained pipeline with linkers for Gene, Disease and Species; the species KB also
+    names "human" as a Disease concept's alias, which must not leak across types."""
+    pytest.importorskip("scispacy")
+    from spacy_aioner.linking.lexicon import Lexicon
+    from spacy_aioner.linking.linker import add_type_linkers
+
+    folder = tmp_path_factory.mktemp("linking")
+    lexicon = Lexicon()
+    for etype, identifier, text in [
+        ("Gene", "672", "BRCA1"), ("Gene", "672", "BRCA-1"), ("Gene", "7157", "TP53"),
+        ("Disease", "D001943", "breast cancer"), ("Disease", "D001943", "breast cancers"),
+        ("Disease", "D003920", "diabetes"), ("Disease", "D999999", "human"),
+        ("Species", "9606", "human"), ("Species", "10090", "mice"),
+    ]:
+        lexicon.add(etype, identifier, text)
+    files = {etype: lexicon.write(etype, folder / f"{etype}.jsonl") for etype in ("Gene", "Disease", "Species")}
+    nlp = trained_pipeline
+    add_type_linkers(nlp, files, folder / "kbs")
+    try:
+        nlp.to_disk(folder / "pipeline")
+    finally:
+        nlp.remove_pipe("aioner_linker")  # the session's shared pipeline stays as it was
+    return folder / "pipeline"

@@ -10,40 +10,15 @@ import pytest
 pytest.importorskip("scispacy", reason="linking needs the scispacy extra")
 
 from spacy_aioner.corpora.pubtator import format_pubtator  # noqa: E402
-from spacy_aioner.linking.lexicon import Lexicon  # noqa: E402
-from spacy_aioner.linking.linker import add_type_linkers  # noqa: E402
 from tests.pipeline.conftest import TRAIN  # noqa: E402
 
 SENTENCE = TRAIN[0][0]  # "BRCA1 mutation causes breast cancer in human patients."
 
 
-@pytest.fixture(scope="module")
-def linked(trained_pipeline, tmp_path_factory):
-    """The trained pipeline with linkers for Gene, Disease and Species; the species KB also
-    names "human" as a Disease concept's alias, which must not leak across types."""
-    folder = tmp_path_factory.mktemp("linking")
-    lexicon = Lexicon()
-    for etype, identifier, text in [
-        ("Gene", "672", "BRCA1"), ("Gene", "672", "BRCA-1"), ("Gene", "7157", "TP53"),
-        ("Disease", "D001943", "breast cancer"), ("Disease", "D001943", "breast cancers"),
-        ("Disease", "D003920", "diabetes"), ("Disease", "D999999", "human"),
-        ("Species", "9606", "human"), ("Species", "10090", "mice"),
-    ]:
-        lexicon.add(etype, identifier, text)
-    files = {etype: lexicon.write(etype, folder / f"{etype}.jsonl") for etype in ("Gene", "Disease", "Species")}
-    nlp = trained_pipeline
-    add_type_linkers(nlp, files, folder / "kbs")
-    try:
-        nlp.to_disk(folder / "pipeline")
-    finally:
-        nlp.remove_pipe("aioner_linker")  # the session's shared pipeline stays as it was
-    return folder / "pipeline"
-
-
-def test_each_type_is_linked_against_its_own_kb(linked):
+def test_each_type_is_linked_against_its_own_kb(linked_pipeline_dir):
     import spacy
 
-    nlp = spacy.load(linked)
+    nlp = spacy.load(linked_pipeline_dir)
     doc = nlp(SENTENCE)
     ids = {(s.text, s.label_): s.kb_id_ for s in doc.spans["aioner"]}
     assert ids[("BRCA1", "Gene")] == "672" and ids[("breast cancer", "Disease")] == "D001943"
@@ -54,10 +29,10 @@ def test_each_type_is_linked_against_its_own_kb(linked):
     assert any(line.endswith("\tBRCA1\tGene\t672") for line in lines)
 
 
-def test_fuzzy_match_and_the_exact_baseline(linked):
+def test_fuzzy_match_and_the_exact_baseline(linked_pipeline_dir):
     import spacy
 
-    nlp = spacy.load(linked)
+    nlp = spacy.load(linked_pipeline_dir)
     linker = nlp.get_pipe("aioner_linker")
     assert linker.link_texts("Disease", [["Breast-Cancer"], ["breast cancer s"], ["asthma"]]) == [
         "D001943", "D001943", None]
@@ -66,16 +41,16 @@ def test_fuzzy_match_and_the_exact_baseline(linked):
     assert linker.link_texts("Variant", [["p.V600E"]]) == ["p|SUB|V|600|E"]  # no KB: the normalizer
 
 
-def test_the_linked_pipeline_loads_in_a_new_process_and_annotate_writes_identifiers(linked, tmp_path):
+def test_the_linked_pipeline_loads_in_a_new_process_and_annotate_writes_identifiers(linked_pipeline_dir, tmp_path):
     code = ("import spacy, json; nlp = spacy.load(r'%s'); d = nlp(%r); "
-            "print(json.dumps({s.text: s.kb_id_ for s in d.spans['aioner']}))") % (linked, SENTENCE)
+            "print(json.dumps({s.text: s.kb_id_ for s in d.spans['aioner']}))") % (linked_pipeline_dir, SENTENCE)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[-1])["BRCA1"] == "672"
     source = tmp_path / "in" / "one.PubTator"
     source.parent.mkdir()
     source.write_text(f"1|t|{SENTENCE}\n1|a|\n\n", encoding="utf8")
-    run = subprocess.run([sys.executable, "-m", "spacy_aioner", "annotate", str(source), "--model", str(linked),
+    run = subprocess.run([sys.executable, "-m", "spacy_aioner", "annotate", str(source), "--model", str(linked_pipeline_dir),
                           "--output", str(tmp_path / "out")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     written = (tmp_path / "out" / "one.PubTator").read_text(encoding="utf8")
