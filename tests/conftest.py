@@ -1,3 +1,4 @@
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ LONGEST_FIRST = ("tests/project/test_project_smoke.py", "tests/project/test_rele
 
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def corpus_file(*parts: str) -> Path:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_convert_cli import BIORED_LINE, convert_pubtator
-from tests.conftest import corpus_file
-from tests.service.conftest import free_port
+from tests.conftest import corpus_file, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FEW = ["--docs", "4", "--rounds", "1"]

@@ -1,7 +1,8 @@
 import os
-import socket
 
 import pytest
+
+from tests.conftest import free_port  # noqa: F401  (the service tests import it from here)
 
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve,test]'")
 
@@ -41,9 +42,3 @@ def make_client(service):
     yield make
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
