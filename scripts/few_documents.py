@@ -6,7 +6,9 @@ paper's points drawn for reference: few_documents.py METRICS OUT.md OUT.png.
 Runs are read from METRICS/<run>.json (the project's `evaluate`): biored10/50/100 and aio10/50/100
 (`spacy project run few-documents`), naive (`spacy project run naive`); the 400-document points
 from --baseline and --all (earlier `baseline` and `all` runs). Minutes come from the run's time
-file (METRICS/<run>_train_time.json or training/<run>/stages.json) where there is one."""
+file (METRICS/<run>_train_time.json or training/<run>/stages.json), and for the 400-document
+points from their rows of --runs (docs/results/runs.csv)."""
+import csv
 import json
 from pathlib import Path
 from typing import Dict, Optional
@@ -34,15 +36,26 @@ def minutes(metrics: Path, run: str) -> Optional[float]:
     return None
 
 
+def recorded_minutes(runs: Path, name: str) -> Optional[float]:
+    """The training minutes of run `name` in runs.csv, if it has a row."""
+    if not runs.exists():
+        return None
+    with open(runs, newline="", encoding="utf8") as stream:
+        return next((float(r["train_minutes"]) for r in csv.DictReader(stream) if r["name"] == name), None)
+
+
 def main(metrics: Path, out_md: Path, out_png: Path,
          baseline: Path = typer.Option(Path("docs/results/baseline.json"), help="BioRED alone, 400 documents"),
-         all_run: Path = typer.Option(Path("docs/results/all.json"), "--all", help="The AIO mix, 400 documents")):
+         all_run: Path = typer.Option(Path("docs/results/all.json"), "--all", help="The AIO mix, 400 documents"),
+         runs: Path = typer.Option(Path("docs/results/runs.csv"), help="Where the 400-document runs are rows"),
+         baseline_name: str = typer.Option("baseline_1800_lr2e-4_seed0", help="--baseline's row in --runs"),
+         all_name: str = typer.Option("all_mix60", help="--all's row in --runs")):
     rows = []  # (arm, documents, run, scores, minutes)
     for count in (10, 50, 100):
         for arm, run in (("BioRED alone", f"biored{count}"), ("with every external corpus (AIO)", f"aio{count}")):
             rows.append((arm, count, run, scores(metrics / f"{run}.json"), minutes(metrics, run)))
-    rows.append(("BioRED alone", 400, "baseline", scores(baseline), None))
-    rows.append(("with every external corpus (AIO)", 400, "all", scores(all_run), None))
+    rows.append(("BioRED alone", 400, baseline_name, scores(baseline), recorded_minutes(runs, baseline_name)))
+    rows.append(("with every external corpus (AIO)", 400, all_name, scores(all_run), recorded_minutes(runs, all_name)))
     rows.append(("naive merge", 400, "naive", scores(metrics / "naive.json"), minutes(metrics, "naive")))
     missing = [run for _, _, run, found, _ in rows if found is None]
     lines = ["| arm | BioRED documents | run | F | " + " | ".join(TYPES) + " | train min |",
