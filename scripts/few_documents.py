@@ -5,9 +5,9 @@ paper's points drawn for reference: few_documents.py METRICS OUT.md OUT.png.
 
 Runs are read from METRICS/<run>.json (the project's `evaluate`): biored10/50/100 and aio10/50/100
 (`spacy project run few-documents`), naive (`spacy project run naive`); the 400-document points
-from --baseline and --all (earlier `baseline` and `all` runs). Minutes come from the run's time
-file (METRICS/<run>_train_time.json or training/<run>/stages.json), as `record` reads them, and
-for the 400-document points from their rows of --runs (docs/results/runs.csv)."""
+from --baseline and --all (earlier `baseline` and `all` runs). Steps and minutes come from the
+run's time file (METRICS/<run>_train_time.json or training/<run>/stages.json), as `record` reads
+them, and for the 400-document points from their rows of --runs (docs/results/runs.csv)."""
 import csv
 import json
 from pathlib import Path

@@ -1,5 +1,6 @@
-"""scripts/few_documents.py: the table of issue 63's runs (overall and per-type F1, minutes) from
-the project's evaluate reports and runs.csv, runs not made yet named, and the plot written."""
+"""scripts/few_documents.py: the table of issue 63's runs (overall and per-type F1, steps,
+minutes) from the project's evaluate reports and runs.csv, runs not made yet named, and the plot
+written."""
 import json
 import subprocess
 import sys
