@@ -15,6 +15,9 @@ import typer
 from spacy_aioner.bootstrap import data_md5, describe, paired_bootstrap, pipeline_counts
 
 
+class Refused(ValueError):
+    """Inputs that do not belong together (other data, another model B, other documents)."""
+
 
 def check_same_data(source: Path, record: dict, data: Path, md5: str) -> None:
     """Refuse a counts file or report (`record`, read from `source`) made on other data than `data`
@@ -22,9 +25,9 @@ def check_same_data(source: Path, record: dict, data: Path, md5: str) -> None:
     the path as spelled."""
     if "data_md5" in record:
         if record["data_md5"] != md5:
-            raise ValueError(f"{source}: it counts {record.get('data')!r}, not {str(data)!r} (compared by md5: other content)")
+            raise Refused(f"{source}: it counts {record.get('data')!r}, not {str(data)!r} (compared by md5: other content)")
     elif record.get("data") != str(data):
-        raise ValueError(f"{source}: it counts {record.get('data')!r}, not {str(data)!r}"
+        raise Refused(f"{source}: it counts {record.get('data')!r}, not {str(data)!r}"
                          " (compared by path: it was written before md5s were kept)")
 
 
@@ -34,7 +37,7 @@ def arm_counts(arm: Path, data: Path, md5: str):
     if arm.is_file():
         counts = json.loads(arm.read_text())
         if "counts_by_type" not in counts:
-            raise ValueError(f"{arm}: not a per-document counts file (no counts_by_type)")
+            raise Refused(f"{arm}: not a per-document counts file (no counts_by_type)")
         check_same_data(arm, counts, data, md5)
     else:
         counts = pipeline_counts(arm, data)
@@ -45,10 +48,10 @@ def read_b_report(report_path: Path, model: Path, data: Path, md5: str):
     """An earlier report of this script that compared the same model B on the same data."""
     report = json.loads(report_path.read_text())
     if report.get("model_b") != str(model):
-        raise ValueError(f"{report_path}: its model_b is {report.get('model_b')!r}, not {str(model)!r}")
+        raise Refused(f"{report_path}: its model_b is {report.get('model_b')!r}, not {str(model)!r}")
     check_same_data(report_path, report, data, md5)
     if "counts_by_type_b" not in report:
-        raise ValueError(f"{report_path}: no per-type counts (written before they were kept)")
+        raise Refused(f"{report_path}: no per-type counts (written before they were kept)")
     return report
 
 
@@ -67,9 +70,9 @@ def main(
     if b_report is None:
         ids_b, counts_b, by_type_b = arm_counts(model_b, data, md5)
         if ids_b != document_ids:
-            raise ValueError(f"{model_a} and {model_b} count other documents (ids or order differ)")
+            raise Refused(f"{model_a} and {model_b} count other documents (ids or order differ)")
     elif b_report.get("document_ids") != document_ids:
-        raise ValueError(f"{b_counts}: its documents are not {data}'s (ids or order differ)")
+        raise Refused(f"{b_counts}: its documents are not {data}'s (ids or order differ)")
     else:
         counts_b, by_type_b = b_report["counts_b"], b_report["counts_by_type_b"]
     labels = sorted(set(by_type_a) | set(by_type_b))
@@ -105,5 +108,5 @@ def main(
 if __name__ == "__main__":
     try:
         typer.run(main)
-    except ValueError as err:  # inputs that do not belong together: one plain line, no traceback
+    except Refused as err:  # one plain line, no traceback; any other error keeps its traceback
         sys.exit(str(err))

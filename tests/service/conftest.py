@@ -2,8 +2,6 @@ import os
 
 import pytest
 
-from tests.conftest import free_port  # noqa: F401  (the service tests import it from here)
-
 pytest.importorskip("fastapi", reason="the service needs the serve extra: pip install -e '.[serve,test]'")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.conftest import TRAIN
-from tests.service.conftest import free_port
+from tests.conftest import free_port
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(

@@ -5,7 +5,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.pipeline.conftest import TRAIN
-from tests.service.conftest import free_port
+from tests.conftest import free_port
 
 serve = pytest.importorskip("ray.serve", reason="needs the ray extra (ray[serve])")
 

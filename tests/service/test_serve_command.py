@@ -7,7 +7,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.pipeline.conftest import TRAIN
-from tests.service.conftest import free_port
+from tests.conftest import free_port
 
 
 def test_serve_refuses_a_missing_pipeline(tmp_path):
